@@ -1,0 +1,41 @@
+#include "core/error.hpp"
+
+#include <array>
+#include <cstdlib>
+
+namespace cs {
+namespace {
+
+constexpr std::array kErrorTable = {
+    ErrorInfo{Errc::invalid_request, "invalid_request", 400, "Invalid request"},
+    ErrorInfo{Errc::malformed_json, "malformed_json", 400, "Malformed JSON"},
+    ErrorInfo{Errc::invalid_utf8, "invalid_utf8", 400, "Invalid UTF-8"},
+    ErrorInfo{Errc::validation_failed, "validation_failed", 422, "Validation failed"},
+    ErrorInfo{Errc::unknown_field, "unknown_field", 422, "Unknown field"},
+    ErrorInfo{Errc::unauthenticated, "unauthenticated", 401, "Authentication required"},
+    ErrorInfo{Errc::forbidden, "forbidden", 403, "Forbidden"},
+    ErrorInfo{Errc::csrf_failed, "csrf_failed", 403, "CSRF check failed"},
+    ErrorInfo{Errc::not_found, "not_found", 404, "Not found"},
+    ErrorInfo{Errc::method_not_allowed, "method_not_allowed", 405, "Method not allowed"},
+    ErrorInfo{Errc::request_timeout, "request_timeout", 408, "Request timeout"},
+    ErrorInfo{Errc::conflict, "conflict", 409, "Conflict"},
+    ErrorInfo{Errc::invalid_state, "invalid_state", 409, "Invalid state"},
+    ErrorInfo{Errc::payload_too_large, "payload_too_large", 413, "Payload too large"},
+    ErrorInfo{Errc::unsupported_media_type, "unsupported_media_type", 415, "Unsupported media type"},
+    ErrorInfo{Errc::headers_too_large, "headers_too_large", 431, "Request header fields too large"},
+    ErrorInfo{Errc::too_many_requests, "too_many_requests", 429, "Too many requests"},
+    ErrorInfo{Errc::account_locked, "account_locked", 429, "Account temporarily locked"},
+    ErrorInfo{Errc::internal, "internal", 500, "Internal server error"},
+    ErrorInfo{Errc::unavailable, "unavailable", 503, "Service unavailable"},
+};
+
+}  // namespace
+
+const ErrorInfo& error_info(Errc errc) {
+  for (const auto& info : kErrorTable) {
+    if (info.errc == errc) return info;
+  }
+  std::abort();  // every enumerator has a row; tests/core/error_test.cpp pins it
+}
+
+}  // namespace cs

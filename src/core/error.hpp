@@ -1,0 +1,104 @@
+// One error vocabulary for every service (CRAFT.md "Errors: one vocabulary, two audiences").
+//
+// An Error carries a stable machine code (the `code` member of every problem+json body), a
+// public message that is safe to show to the caller, and an internal detail that goes only to
+// the log. The HTTP layer turns codes into statuses through the single table in error.cpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace cs {
+
+// Stable error codes. Adding one means adding its row to kErrorTable in error.cpp; a unit
+// test checks that every enumerator has exactly one row.
+enum class Errc {
+  // generic request errors
+  invalid_request,        // 400 malformed input that is not JSON-specific
+  malformed_json,         // 400 body is not valid JSON
+  invalid_utf8,           // 400 body or parameter is not valid UTF-8
+  validation_failed,      // 422 well-formed but semantically invalid (field errors)
+  unknown_field,          // 422 a field the endpoint does not accept
+  unauthenticated,        // 401 no or bad credentials
+  forbidden,              // 403 authenticated but not allowed
+  csrf_failed,            // 403 missing or wrong CSRF token
+  not_found,              // 404 resource or route does not exist (or is not visible)
+  method_not_allowed,     // 405
+  request_timeout,        // 408 headers or body not received in time
+  conflict,               // 409 uniqueness or concurrent-change conflict
+  invalid_state,          // 409 illegal state transition
+  payload_too_large,      // 413 body over the route's limit
+  unsupported_media_type, // 415
+  headers_too_large,      // 431
+  too_many_requests,      // 429 rate limit or login throttling
+  account_locked,         // 429 temporary lockout after repeated login failures
+  internal,               // 500 anything unexpected; never carries detail to the client
+  unavailable,            // 503 not ready, shutting down, too many connections
+};
+
+struct ErrorInfo {
+  Errc errc;
+  std::string_view code;  // stable, snake_case
+  int http_status;
+  std::string_view title;  // RFC 9457 title: short, human, stable per code
+};
+
+// The single table: code <-> HTTP status <-> title.
+const ErrorInfo& error_info(Errc errc);
+
+class Error {
+ public:
+  Error(Errc errc, std::string message, std::string detail = {})
+      : errc_(errc), message_(std::move(message)), detail_(std::move(detail)) {}
+
+  Errc errc() const { return errc_; }
+  std::string_view code() const { return error_info(errc_).code; }
+  int http_status() const { return error_info(errc_).http_status; }
+  // Safe to show to the caller.
+  const std::string& message() const { return message_; }
+  // For the log only; never rendered into a response.
+  const std::string& detail() const { return detail_; }
+
+  // Optional JSON pointer or field name the error is about ("recipients/0/email").
+  const std::string& field() const { return field_; }
+  Error&& with_field(std::string f) && {
+    field_ = std::move(f);
+    return std::move(*this);
+  }
+
+ private:
+  Errc errc_;
+  std::string message_;
+  std::string detail_;
+  std::string field_;
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+using Status = tl::expected<void, Error>;
+
+inline tl::unexpected<Error> fail(Errc errc, std::string message, std::string detail = {}) {
+  return tl::unexpected<Error>(Error(errc, std::move(message), std::move(detail)));
+}
+inline tl::unexpected<Error> fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+
+}  // namespace cs
+
+// Propagates an error from an expression returning Result/Status; evaluates to the value.
+// Usage: auto row = CS_TRY(conn.query_one(...));
+#define CS_TRY(expr)                                             \
+  ({                                                             \
+    auto&& cs_try_result_ = (expr);                              \
+    if (!cs_try_result_) return ::tl::unexpected(std::move(cs_try_result_).error()); \
+    std::move(cs_try_result_).value();                           \
+  })
+
+// For Status-returning expressions whose value is void.
+#define CS_CHECK(expr)                                           \
+  do {                                                           \
+    auto&& cs_check_result_ = (expr);                            \
+    if (!cs_check_result_) return ::tl::unexpected(std::move(cs_check_result_).error()); \
+  } while (0)
