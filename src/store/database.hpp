@@ -81,6 +81,9 @@ class Connection {
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
   virtual bool in_transaction() const = 0;
+
+  // Number of statements prepared and cached on this connection (tests pin statement reuse).
+  virtual std::size_t prepared_statement_count() const { return 0; }
 };
 
 // A connection borrowed from the pool; returned on destruction.

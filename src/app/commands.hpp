@@ -1,0 +1,55 @@
+// One function per subcommand. Each returns the process exit code: 0 success, 1 the operation
+// failed (the reason is printed on stderr), 2 bad usage.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app/config.hpp"
+
+namespace cs::app {
+
+struct OutputOptions {
+  bool json = false;
+};
+
+int cmd_serve(const Config& config);
+int cmd_migrate(const Config& config, bool status_only, const OutputOptions& out);
+int cmd_keys_list(const Config& config, const OutputOptions& out);
+int cmd_keys_rotate(const Config& config, const OutputOptions& out);
+int cmd_audit_verify(const Config& config, const OutputOptions& out);
+
+struct CreatePartnerArgs {
+  std::string name;
+  bool professional_services = false;
+};
+int cmd_admin_create_partner(const Config& config, const CreatePartnerArgs& args, const OutputOptions& out);
+
+struct CreateAccountArgs {
+  std::string name;
+  std::string environment;
+  std::string partner_id;
+};
+int cmd_admin_create_account(const Config& config, const CreateAccountArgs& args, const OutputOptions& out);
+
+struct CreateUserArgs {
+  std::string email;
+  std::string name;
+  bool password_stdin = false;  // otherwise a random password is generated and printed once
+};
+int cmd_admin_create_user(const Config& config, const CreateUserArgs& args, const OutputOptions& out);
+
+struct GrantRoleArgs {
+  std::string user;  // email or usr_ id
+  std::string role;
+  std::string account_id;
+  std::string partner_id;
+};
+int cmd_admin_grant_role(const Config& config, const GrantRoleArgs& args, const OutputOptions& out);
+
+int cmd_demo_seed(const Config& config, const OutputOptions& out);
+
+// Prints an error for the operator: JSON on stderr with --json, else one line.
+int report_failure(const Error& error, const OutputOptions& out);
+
+}  // namespace cs::app

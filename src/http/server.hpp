@@ -1,0 +1,70 @@
+// The HTTP/1.1 server: connections, limits, timeouts, TLS, worker pool, graceful shutdown.
+// Beast and Asio stay behind the pimpl: including this header costs nothing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 = ephemeral; see Server::port()
+  unsigned io_threads = 0;      // 0 = hardware concurrency
+  unsigned worker_threads = 0;  // 0 = hardware concurrency
+  std::size_t header_limit = 16 * 1024;                  // → 431
+  std::chrono::milliseconds header_timeout{5'000};       // whole header, not per byte → 408
+  std::chrono::milliseconds keepalive_idle_timeout{30'000};  // closed silently
+  std::chrono::milliseconds write_timeout{30'000};       // a client that stops reading
+  std::size_t max_connections = 10'000;                  // over it: 503 and close
+  std::chrono::milliseconds shutdown_grace{10'000};      // bound on finishing in-flight work
+  std::optional<std::string> tls_cert_file;              // PEM chain; both set = HTTPS
+  std::optional<std::string> tls_key_file;
+  bool access_log = true;       // JSON lines through the spdlog logger named "access"
+  bool handle_signals = false;  // SIGTERM/SIGINT → request_stop()
+};
+
+namespace detail {
+struct ServerCore;
+}
+
+class Server {
+ public:
+  // `router` and `metrics` must outlive the server; routes must not be added after start().
+  Server(ServerOptions options, Router& router, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Required before start() when any route has auth != none (start() fails otherwise).
+  void set_authenticator(Authenticator authenticator);
+  // Run, in registration order, after in-flight requests finished and before run() returns.
+  void on_stopping(std::function<void()> hook);
+
+  // Binds and listens; an error when the address is taken or the TLS files do not load.
+  cs::Status start();
+  std::uint16_t port() const;
+  // Serves until request_stop() (or a signal with handle_signals) and the shutdown finished:
+  // stop accepting, close idle keep-alive connections, let in-flight requests finish (at most
+  // shutdown_grace), run the on_stopping hooks.
+  void run();
+  // Thread-safe and async-signal-safe (writes one byte to a pipe).
+  void request_stop();
+
+ private:
+  std::unique_ptr<detail::ServerCore> core_;
+};
+
+// True on the server's io threads. Blocking code (database, Argon2) may assert it is false.
+bool on_io_thread();
+
+}  // namespace http

@@ -1,0 +1,10 @@
+#pragma once
+
+#include <string_view>
+
+namespace http {
+
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view s);
+
+}  // namespace http

@@ -1,0 +1,209 @@
+#include "store/sqlite/sqlite_connection.hpp"
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <filesystem>
+#include <system_error>
+
+#include "store/pool.hpp"
+
+namespace cs::store {
+namespace {
+
+constexpr const char* kPublicDbError = "database error";
+
+bool only_trailing_noise(const char* tail) {
+  for (; tail && *tail; ++tail) {
+    if (*tail != ';' && *tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Error SqliteConnection::error(int rc, std::string_view context) const {
+  int ext = db_ ? sqlite3_extended_errcode(db_) : rc;
+  std::string detail = std::string(context) + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
+                       " (sqlite " + std::to_string(ext) + ")";
+  if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return Error(Errc::conflict, "the record already exists", std::move(detail));
+  }
+  return Error(Errc::internal, kPublicDbError, std::move(detail));
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path, int busy_timeout_ms) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return cs::fail(Errc::internal, kPublicDbError, "cannot create " + parent.string() + ": " + ec.message());
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(raw));
+  if (rc != SQLITE_OK) return cs::fail(conn->error(rc, "open " + path));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  // synchronous=FULL: this is business data (signatures, certifications, the outbox); a commit
+  // acknowledged to a caller must survive power loss, which WAL with NORMAL does not promise.
+  CS_CHECK(conn->exec_script(
+      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"));
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, p] : cache_) sqlite3_finalize(p.stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<SqliteConnection::Prepared*> SqliteConnection::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) return &it->second;
+
+  Prepared p;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &p.stmt,
+                              &tail);
+  if (rc != SQLITE_OK) return cs::fail(error(rc, "prepare"));
+  if (p.stmt == nullptr || !only_trailing_noise(tail)) {
+    sqlite3_finalize(p.stmt);
+    return cs::fail(Errc::internal, kPublicDbError, "statement text must hold exactly one statement");
+  }
+  // SQLite reads "$1" as a named parameter; map each $n to its index so the same text binds by
+  // number on both backends.
+  int count = sqlite3_bind_parameter_count(p.stmt);
+  p.slot.assign(static_cast<std::size_t>(count), 0);
+  for (int idx = 1; idx <= count; ++idx) {
+    const char* name = sqlite3_bind_parameter_name(p.stmt, idx);
+    int n = 0;
+    std::string_view nm = name ? name : "";
+    auto [end, ec] = nm.size() > 1 && nm[0] == '$' ? std::from_chars(nm.data() + 1, nm.data() + nm.size(), n)
+                                                   : std::from_chars_result{nullptr, std::errc::invalid_argument};
+    if (ec != std::errc() || end != nm.data() + nm.size() || n < 1 || n > count) {
+      sqlite3_finalize(p.stmt);
+      return cs::fail(Errc::internal, kPublicDbError,
+                      "parameters must be $1..$N without gaps; got '" + std::string(nm) + "'");
+    }
+    p.slot[static_cast<std::size_t>(n - 1)] = idx;
+  }
+  auto [pos, inserted] = cache_.emplace(std::string(sql), std::move(p));
+  (void)inserted;
+  return &pos->second;
+}
+
+Status SqliteConnection::run(std::string_view sql, Params params, std::vector<Row>* rows) {
+  Prepared* p = CS_TRY(prepare(sql));
+  sqlite3_stmt* stmt = p->stmt;
+  if (params.size() != p->slot.size()) {
+    return cs::fail(Errc::internal, kPublicDbError,
+                    "statement takes " + std::to_string(p->slot.size()) + " parameters, got " +
+                        std::to_string(params.size()));
+  }
+  // Always leave the statement reset and unbound, whatever happens below.
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  } reset{stmt};
+
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    int idx = p->slot[i];
+    const Value& v = params[i];
+    int rc = SQLITE_OK;
+    if (std::holds_alternative<std::nullptr_t>(v)) {
+      rc = sqlite3_bind_null(stmt, idx);
+    } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+      rc = sqlite3_bind_int64(stmt, idx, *n);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      rc = sqlite3_bind_double(stmt, idx, *d);
+    } else if (const auto* s = std::get_if<std::string>(&v)) {
+      // SQLITE_STATIC: the parameter outlives the step loop; bindings are cleared before return.
+      rc = sqlite3_bind_text64(stmt, idx, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+    } else {
+      const auto& b = std::get<Bytes>(v).data;
+      // An empty vector may have a null data() pointer, which SQLite would bind as NULL.
+      rc = b.empty() ? sqlite3_bind_zeroblob(stmt, idx, 0) : sqlite3_bind_blob64(stmt, idx, b.data(), b.size(), SQLITE_STATIC);
+    }
+    if (rc != SQLITE_OK) return cs::fail(error(rc, "bind"));
+  }
+
+  for (;;) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) return cs::fail(error(rc, "step"));
+    if (!rows) continue;
+    int cols = sqlite3_column_count(stmt);
+    std::vector<Value> values;
+    values.reserve(static_cast<std::size_t>(cols));
+    for (int c = 0; c < cols; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_INTEGER: values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c))); break;
+        case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
+        case SQLITE_TEXT: {
+          const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          values.emplace_back(std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          break;
+        }
+        case SQLITE_BLOB: {
+          const auto* b = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt, c));
+          int len = sqlite3_column_bytes(stmt, c);
+          values.emplace_back(Bytes{std::vector<std::uint8_t>(b, b + len)});
+          break;
+        }
+        default: values.emplace_back(nullptr); break;
+      }
+    }
+    rows->emplace_back(std::move(values));
+  }
+}
+
+Result<std::int64_t> SqliteConnection::exec(std::string_view sql, Params params) {
+  CS_CHECK(run(sql, params, nullptr));
+  return static_cast<std::int64_t>(sqlite3_changes64(db_));
+}
+
+Result<std::vector<Row>> SqliteConnection::query(std::string_view sql, Params params) {
+  std::vector<Row> rows;
+  CS_CHECK(run(sql, params, &rows));
+  return rows;
+}
+
+Status SqliteConnection::exec_script(std::string_view sql) {
+  std::string text(sql);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg);
+  if (msg) sqlite3_free(msg);
+  if (rc != SQLITE_OK) return cs::fail(error(rc, "exec_script"));
+  return {};
+}
+
+// IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read lock
+// (and a WAL snapshot can never go stale between a transaction's read and its write).
+Status SqliteConnection::begin() { return exec_script("BEGIN IMMEDIATE"); }
+Status SqliteConnection::commit() { return exec_script("COMMIT"); }
+Status SqliteConnection::rollback() {
+  if (!in_transaction()) return {};
+  return exec_script("ROLLBACK");
+}
+bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+Result<std::unique_ptr<Database>> open_sqlite_database(const std::string& path, const DatabaseOptions& options) {
+  int busy = options.busy_timeout_ms;
+  // Open one connection now so a bad path fails at startup, not on the first request.
+  auto first = CS_TRY(SqliteConnection::open(path, busy));
+  auto pool = std::make_unique<ConnectionPool>(
+      Backend::sqlite, options.pool_size,
+      PoolHooks{[path, busy]() -> Result<std::unique_ptr<Connection>> {
+                  auto c = CS_TRY(SqliteConnection::open(path, busy));
+                  return std::unique_ptr<Connection>(std::move(c));
+                },
+                nullptr});
+  first.reset();
+  return std::unique_ptr<Database>(std::move(pool));
+}
+
+}  // namespace cs::store
