@@ -82,7 +82,11 @@ class Connection final : public ConnectionBase,
 
   ~Connection() override {
     core_.metrics.connections_open().fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard lock(core_.connections_mu);
+    core_.connections.erase(this);
   }
+
+  Stream& stream() { return stream_; }
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -429,11 +433,7 @@ void launch(ServerCore& core, Stream stream, std::string remote_ip, bool over_li
   asio::co_spawn(
       ex,
       [conn]() -> asio::awaitable<void> { co_await conn->run(); },
-      [&core, key](std::exception_ptr e) {
-        log_exception(e);
-        std::lock_guard lock(core.connections_mu);
-        core.connections.erase(key);
-      });
+      log_exception);
 }
 
 }  // namespace

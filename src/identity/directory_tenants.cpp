@@ -123,7 +123,7 @@ Result<Account> Directory::set_allow_uncertified_apps(const Principal& actor, st
     }
     Account account = detail::account_from_row(*changed);
     CS_CHECK(detail::record(audit_, conn, Actor::user(actor.user_id, request),
-                            {.action = "account.settings.updated",
+                            {.action = "account.settings.changed",
                              .target_type = "account",
                              .target_id = account.id,
                              .account_id = account.id,

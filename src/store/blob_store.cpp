@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 
@@ -54,7 +55,10 @@ std::string sha256_hex(std::span<const std::uint8_t> data) {
 }
 
 FileBlobStore::FileBlobStore(std::filesystem::path root, std::uint64_t max_size)
-    : root_(std::move(root)), max_size_(max_size) {}
+    : root_(std::move(root)), max_size_(max_size) {
+  // Idempotent and thread-safe; makes randombytes_buf safe to use for temp names.
+  if (sodium_init() < 0) std::abort();
+}
 
 std::filesystem::path FileBlobStore::path_for(std::string_view h) const {
   return root_ / h.substr(0, 2) / h.substr(2, 2) / h;

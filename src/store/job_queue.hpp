@@ -25,7 +25,7 @@ std::string_view to_string(JobState s);
 struct NewJob {
   std::string kind;
   std::string payload = "{}";     // JSON text
-  std::optional<Micros> run_at;   // default: now
+  std::optional<Micros> run_at = std::nullopt;  // default: now
   int max_attempts = 8;
 };
 

@@ -35,6 +35,13 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
+// "0001_jobs", as the file is named.
+std::string label(const Migration& m) {
+  std::string v = std::to_string(m.version);
+  if (v.size() < 4) v.insert(0, 4 - v.size(), '0');
+  return v + "_" + std::string(m.name);
+}
+
 Error migration_error(std::string detail) {
   return Error(Errc::internal, "database migration failed", std::move(detail));
 }
@@ -72,7 +79,7 @@ Status check_checksums(const std::map<int, std::string>& done, const std::vector
   for (const Migration& m : known) {
     auto it = done.find(m.version);
     if (it != done.end() && it->second != sha256_hex(m.sql)) {
-      return cs::fail(migration_error("migration " + std::to_string(m.version) + "_" + std::string(m.name) +
+      return cs::fail(migration_error("migration " + label(m) +
                                       " was changed after it was applied (checksum mismatch); "
                                       "add a new migration instead of editing an applied one"));
     }
@@ -87,7 +94,7 @@ Status apply_one(Connection& conn, const Migration& m) {
     auto existing = CS_TRY(c.query_one("SELECT checksum FROM schema_migrations WHERE version = $1", {&version, 1}));
     if (existing) return {};
     if (auto st = c.exec_script(render_migration_sql(m.sql, c.backend())); !st) {
-      return cs::fail(migration_error("migration " + std::to_string(m.version) + "_" + std::string(m.name) +
+      return cs::fail(migration_error("migration " + label(m) +
                                       " failed: " + st.error().detail()));
     }
     Value params[] = {version, std::string(m.name), sha256_hex(m.sql), SystemClock().now()};

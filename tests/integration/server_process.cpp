@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <random>
 #include <stdexcept>
 
 extern char** environ;
@@ -101,18 +100,6 @@ std::filesystem::path countersign_binary() {
   const char* dir = std::getenv("CS_BINARY_DIR");
   if (!dir) throw std::runtime_error("CS_BINARY_DIR is not set (run through ctest)");
   return std::filesystem::path(dir) / "src/app/countersign";
-}
-
-ScratchDir::ScratchDir() {
-  std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() /
-          ("cs-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
-  std::filesystem::create_directories(path_);
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
 }
 
 CliResult run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,

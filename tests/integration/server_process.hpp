@@ -13,23 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/temp_dir.hpp"
+
 namespace cs::testing {
 
 // The countersign binary of this build tree.
 std::filesystem::path countersign_binary();
-
-// A fresh temporary directory removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct CliResult {
   int exit_code = -1;

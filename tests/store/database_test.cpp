@@ -257,3 +257,40 @@ TEST(OpenDatabase, UnknownSchemeAndUnreachableServerFailWithoutLeakingDetail) {
 
 }  // namespace
 }  // namespace cs::store
+
+namespace cs::store {
+namespace {
+
+TEST(PostgresPool, BrokenConnectionIsReplacedOnTheNextLease) {
+  auto t = cs::testing::make_test_database(Backend::postgres, /*migrate=*/false);
+  std::int64_t pid = 0;
+  {
+    auto conn = t.db->connect();
+    ASSERT_TRUE(conn);
+    pid = (*conn)->query_one("SELECT pg_backend_pid()").value()->int64(0);
+  }
+  {
+    // The server drops the pooled connection (restart, admin kill, network blip). The timeout
+    // makes the call wait until the backend is gone.
+    auto admin = open_database({.url = t.url, .pool_size = 1});
+    ASSERT_TRUE(admin);
+    Value p[] = {pid};
+    ASSERT_TRUE((*admin)->connect().value()->query("SELECT pg_terminate_backend($1::int, 10000)", p));
+  }
+  {
+    auto conn = t.db->connect();
+    ASSERT_TRUE(conn);
+    auto r = (*conn)->query("SELECT 1");  // the in-flight call notices the broken socket
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().errc(), Errc::unavailable);
+  }
+  auto conn = t.db->connect();
+  ASSERT_TRUE(conn);
+  auto again = (*conn)->query_one("SELECT pg_backend_pid()");
+  ASSERT_TRUE(again) << again.error().detail();
+  EXPECT_NE((*again)->int64(0), pid);
+  EXPECT_TRUE(t.db->ping());
+}
+
+}  // namespace
+}  // namespace cs::store

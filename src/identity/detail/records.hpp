@@ -33,11 +33,11 @@ User user_from_row(const store::Row& row);
 
 // What one audit entry records besides the actor.
 struct AuditRecord {
-  std::string action;  // "user.created", "account.settings.updated", ...
-  std::string target_type;
-  std::string target_id;
-  std::string account_id;
-  std::string partner_org_id;
+  std::string action{};  // "user.created", "account.settings.updated", ...
+  std::string target_type{};
+  std::string target_id{};
+  std::string account_id{};
+  std::string partner_org_id{};
   nlohmann::json details = nlohmann::json::object();
 };
 

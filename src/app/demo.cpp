@@ -1,0 +1,112 @@
+// `countersign demo seed`: the demo partner, accounts and users (issue 2 §6), idempotently.
+// Passwords are random and printed only when a user is created; on later runs the user is
+// listed with "password": null.
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "app/runtime.hpp"
+#include "crypto/primitives.hpp"
+#include "identity/roles.hpp"
+
+namespace cs::app {
+namespace {
+
+struct DemoUser {
+  const char* key;    // the key in the printed "users" object
+  const char* email;
+  const char* name;
+};
+
+// Ensures the user exists; returns it and, if it was created now, its password.
+Result<std::pair<identity::User, std::optional<std::string>>> ensure_user(identity::Directory& directory,
+                                                                          const DemoUser& u,
+                                                                          const identity::Actor& actor) {
+  if (auto found = CS_TRY(directory.find_user_by_email(u.email))) return std::pair{*found, std::optional<std::string>{}};
+  std::string password = crypto::base64url_encode(crypto::random_bytes(15));  // 20 characters
+  auto user = CS_TRY(directory.create_user({u.email, u.name, password}, actor));
+  return std::pair{user, std::optional<std::string>(password)};
+}
+
+Result<identity::PartnerOrg> ensure_partner(identity::Directory& directory, const identity::Actor& actor) {
+  if (auto found = CS_TRY(directory.find_partner_org_by_name("Acme Integrations"))) return *found;
+  // The demo partner has a professional-services engagement, so the certification dry run
+  // can be tried with it.
+  return directory.create_partner_org({"Acme Integrations", true}, actor);
+}
+
+Result<identity::Account> ensure_account(identity::Directory& directory, const std::string& name,
+                                         identity::Environment env, const identity::Actor& actor) {
+  if (auto found = CS_TRY(directory.find_account_by_name(name))) return *found;
+  return directory.create_account({name, env, std::nullopt}, actor);
+}
+
+Result<nlohmann::json> seed(identity::Directory& directory) {
+  auto actor = identity::Actor::system("demo-seed");
+  nlohmann::json users = nlohmann::json::object();
+  auto add_user = [&](const DemoUser& u) -> Result<identity::User> {
+    auto [user, password] = CS_TRY(ensure_user(directory, u, actor));
+    users[u.key] = {{"email", user.email}, {"password", password ? nlohmann::json(*password) : nullptr}};
+    return user;
+  };
+
+  auto partner = CS_TRY(ensure_partner(directory, actor));
+  auto padmin = CS_TRY(add_user({"partner_admin", "admin@acme-integrations.example", "Ada Acme"}));
+  CS_TRY(directory.grant_partner_role(partner.id, padmin.id, identity::PartnerRole::partner_admin, actor));
+  auto pdev = CS_TRY(add_user({"partner_developer", "developer@acme-integrations.example", "Dev Acme"}));
+  CS_TRY(directory.grant_partner_role(partner.id, pdev.id, identity::PartnerRole::partner_developer, actor));
+
+  auto sandbox = CS_TRY(ensure_account(directory, "Globex Sandbox", identity::Environment::sandbox, actor));
+  auto production = CS_TRY(ensure_account(directory, "Globex", identity::Environment::production, actor));
+  const struct {
+    const identity::Account& account;
+    DemoUser admin, sender;
+  } accounts[] = {
+      {sandbox, {"sandbox_admin", "admin@sandbox.globex.example", "Sandy Admin"},
+       {"sandbox_sender", "sender@sandbox.globex.example", "Sam Sender"}},
+      {production, {"production_admin", "admin@globex.example", "Grace Globex"},
+       {"production_sender", "sender@globex.example", "Paul Sender"}},
+  };
+  for (const auto& a : accounts) {
+    auto admin = CS_TRY(add_user(a.admin));
+    CS_TRY(directory.grant_account_role(a.account.id, admin.id, identity::AccountRole::admin, actor));
+    auto sender = CS_TRY(add_user(a.sender));
+    CS_TRY(directory.grant_account_role(a.account.id, sender.id, identity::AccountRole::sender, actor));
+  }
+
+  const std::pair<identity::StaffRole, DemoUser> staff[] = {
+      {identity::StaffRole::certification_engineer,
+       {"certification_engineer", "engineer@countersign.example", "Cora Engineer"}},
+      {identity::StaffRole::security_reviewer, {"security_reviewer", "security@countersign.example", "Sid Security"}},
+      {identity::StaffRole::partner_manager, {"partner_manager", "partners@countersign.example", "Pat Manager"}},
+      {identity::StaffRole::solution_consultant,
+       {"solution_consultant", "consultant@countersign.example", "Sol Consultant"}},
+      {identity::StaffRole::final_approver, {"final_approver", "cto@countersign.example", "Fay Approver"}},
+      {identity::StaffRole::platform_operator, {"operator", "operator@countersign.example", "Otto Operator"}},
+  };
+  for (const auto& [role, u] : staff) {
+    auto user = CS_TRY(add_user(u));
+    CS_TRY(directory.grant_staff_role(user.id, role, actor));
+  }
+
+  return nlohmann::json{{"partner", {{"id", partner.id}, {"name", partner.name}}},
+                        {"users", users},
+                        {"accounts", {{"sandbox", {{"id", sandbox.id}, {"name", sandbox.name}}},
+                                      {"production", {{"id", production.id}, {"name", production.name}}}}}};
+}
+
+}  // namespace
+
+int cmd_demo_seed(const Config& config, const OutputOptions& out) {
+  auto rt = open_runtime(config);
+  if (!rt) return report_failure(rt.error(), out);
+  auto result = seed((*rt)->directory);
+  if (!result) return report_failure(result.error(), out);
+  std::cout << result->dump(out.json ? -1 : 2) << "\n";
+  return 0;
+}
+
+}  // namespace cs::app

@@ -1,0 +1,98 @@
+// `countersign serve`: wires the runtime, the web routes, the job runner and the HTTP server,
+// and shuts down in order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, stop
+// the job workers, flush the logs, exit 0.
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/logging.hpp"
+#include "app/runtime.hpp"
+#include "http/server.hpp"
+#include "store/job_queue.hpp"
+#include "store/job_runner.hpp"
+#include "web/web_context.hpp"
+
+namespace cs::app {
+namespace {
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+http::ServerOptions server_options(const Config& c) {
+  http::ServerOptions o;
+  o.host = c.host();
+  o.port = c.port();
+  o.io_threads = c.io_threads > 0 ? static_cast<unsigned>(c.io_threads) : cores();
+  o.worker_threads = c.worker_threads > 0 ? static_cast<unsigned>(c.worker_threads) : std::max(4u, 2 * cores());
+  o.header_limit = static_cast<std::size_t>(c.header_limit_bytes);
+  o.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  o.keepalive_idle_timeout = std::chrono::milliseconds(c.keepalive_idle_timeout_ms);
+  o.max_connections = static_cast<std::size_t>(c.max_connections);
+  o.shutdown_grace = std::chrono::milliseconds(c.shutdown_grace_ms);
+  if (!c.tls_cert_file.empty()) {
+    o.tls_cert_file = c.tls_cert_file;
+    o.tls_key_file = c.tls_key_file;
+  }
+  o.access_log = c.access_log;
+  o.handle_signals = true;
+  return o;
+}
+
+}  // namespace
+
+int cmd_serve(const Config& config) {
+  setup_logging(config.log_level);
+  auto opened = open_runtime(config);
+  if (!opened) {
+    spdlog::critical("cannot start: {} {}", opened.error().message(), opened.error().detail());
+    shutdown_logging();
+    return 1;
+  }
+  Runtime& rt = **opened;
+
+  http::Router router;
+  http::Metrics metrics;
+  bool secure = !config.tls_cert_file.empty() || config.effective_public_url().rfind("https://", 0) == 0;
+  web::WebContext ctx{*rt.db, metrics, rt.directory, rt.auth, rt.sessions, secure};
+  web::register_ops_routes(router, ctx);
+  web::register_page_routes(router, ctx);
+
+  metrics.add_gauge("countersign_job_queue_depth", "Jobs queued or running in the durable job queue", [&rt] {
+    auto s = store::stats(*rt.db);
+    return s ? static_cast<double>(s->queued + s->running) : -1.0;
+  });
+  metrics.add_gauge("countersign_jobs_dead", "Jobs that exhausted their retries (kept for inspection)", [&rt] {
+    auto s = store::stats(*rt.db);
+    return s ? static_cast<double>(s->dead) : -1.0;
+  });
+
+  store::JobRunnerOptions job_options;
+  job_options.workers = config.job_workers;
+  store::JobRunner jobs(*rt.db, rt.clock, job_options);
+  jobs.start();
+
+  http::Server server(server_options(config), router, metrics);
+  server.set_authenticator(web::make_authenticator(ctx));
+  server.on_stopping([&jobs] { jobs.stop(); });
+  auto started = server.start();
+  if (!started) {
+    spdlog::critical("cannot listen on {}: {} {}", config.listen, started.error().message(), started.error().detail());
+    jobs.stop();
+    shutdown_logging();
+    return 1;
+  }
+  std::string host = config.host().find(':') != std::string::npos ? "[" + config.host() + "]" : config.host();
+  std::string scheme = config.tls_cert_file.empty() ? "http" : "https";
+  log_event({{"event", "listening"},
+             {"url", scheme + "://" + host + ":" + std::to_string(server.port())},
+             {"port", server.port()},
+             {"database", rt.db->backend() == store::Backend::sqlite ? "sqlite" : "postgresql"},
+             {"data_dir", config.data_dir.string()}});
+  server.run();
+  jobs.stop();
+  log_event({{"event", "stopped"}});
+  shutdown_logging();
+  return 0;
+}
+
+}  // namespace cs::app

@@ -1,0 +1,44 @@
+#include "identity/detail/records.hpp"
+
+#include "audit/audit_log.hpp"
+
+namespace cs::identity::detail {
+
+PartnerOrg partner_org_from_row(const store::Row& row) {
+  return {row.text(0), row.text(1), row.int64(2) != 0, row.int64(3), row.int64(4)};
+}
+
+Account account_from_row(const store::Row& row) {
+  return {row.text(0),        row.text(1),   parse_environment(row.text(2)).value(),
+          row.opt_text(3),    row.int64(4) != 0, row.int64(5),
+          row.int64(6)};
+}
+
+User user_from_row(const store::Row& row) {
+  return {row.text(0),      row.text(1),      row.text(2),  parse_user_status(row.text(3)).value(),
+          row.int64(4),     row.opt_int64(5), row.opt_int64(6), row.int64(7),
+          row.int64(8)};
+}
+
+Status record(audit::AuditLog& log, store::Connection& conn, const Actor& actor, AuditRecord rec) {
+  audit::AuditEvent event;
+  event.actor_type = actor.type;
+  event.actor_id = actor.id;
+  event.action = std::move(rec.action);
+  event.target_type = std::move(rec.target_type);
+  event.target_id = std::move(rec.target_id);
+  if (!rec.account_id.empty()) event.account_id = std::move(rec.account_id);
+  if (!rec.partner_org_id.empty()) event.partner_org_id = std::move(rec.partner_org_id);
+  event.ip = actor.request.ip;
+  event.request_id = actor.request.request_id;
+  event.details = std::move(rec.details);
+  auto appended = log.append(conn, event);
+  if (!appended) return tl::unexpected(std::move(appended).error());
+  return {};
+}
+
+tl::unexpected<Error> not_found(std::string_view what, std::string_view field) {
+  return tl::unexpected(Error(Errc::not_found, std::string(what) + " not found").with_field(std::string(field)));
+}
+
+}  // namespace cs::identity::detail
