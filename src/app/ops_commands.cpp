@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "app/key_rotation.hpp"
 #include "app/runtime.hpp"
+#include "crypto/primitives.hpp"
 #include "core/clock.hpp"
 #include "store/migrations.hpp"
 

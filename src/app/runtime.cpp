@@ -23,7 +23,7 @@ Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Databa
       audit(clock),
       directory(*db, clock, audit, passwords),
       sessions(*db, clock, keys.token_hash_key()),
-      auth(*db, clock, audit, passwords, directory, sessions) {}
+      auth(*db, clock, audit, passwords, sessions) {}
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   crypto::init();

@@ -10,7 +10,8 @@ std::string canonical_dump(const nlohmann::json& value) {
 
 std::string sanitize_text(std::string_view text) {
   // The JSON serialiser already knows how to repair UTF-8; reuse it rather than a second decoder.
-  std::string repaired = nlohmann::json::parse(canonical_dump(nlohmann::json(std::string(text)))).get<std::string>();
+  std::string repaired =
+      nlohmann::json::parse(canonical_dump(nlohmann::json(std::string(text)))).get<std::string>();
   std::string out;
   out.reserve(repaired.size());
   for (char c : repaired) {

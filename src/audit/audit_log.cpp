@@ -18,7 +18,8 @@ constexpr int kVerifyPageSize = 1000;
 constexpr int kMaxListLimit = 1000;
 
 constexpr std::string_view kColumns =
-    "seq, id, at, actor_type, actor_id, action, target_type, target_id, account_id, partner_org_id, "
+    "seq, id, at, actor_type, actor_id, action, target_type, target_id, account_id, "
+    "partner_org_id, "
     "ip, request_id, details, prev_hash, hash";
 
 Value optional_value(const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); }
@@ -89,11 +90,12 @@ Result<std::string> AuditLog::append(store::Connection& conn, const AuditEvent& 
                             details_text,
                             prev_hash,
                             hash};
-    CS_TRY(c.exec(
-        "INSERT INTO audit_log (id, at, actor_type, actor_id, action, target_type, target_id, account_id, "
-        "partner_org_id, ip, request_id, details, prev_hash, hash) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        params));
+    CS_TRY(
+        c.exec("INSERT INTO audit_log (id, at, actor_type, actor_id, action, target_type, "
+               "target_id, account_id, "
+               "partner_org_id, ip, request_id, details, prev_hash, hash) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+               params));
     return f.id;
   });
 }
@@ -107,8 +109,8 @@ Result<VerifyReport> AuditLog::verify(store::Connection& conn) const {
   VerifyReport report;
   report.head_hash = std::string(kGenesisHash);
   std::optional<std::int64_t> after;
-  const std::string sql = fmt::format("SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT {}", kColumns,
-                                      kVerifyPageSize);
+  const std::string sql = fmt::format(
+      "SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT {}", kColumns, kVerifyPageSize);
   for (;;) {
     Value cursor = after.value_or(std::numeric_limits<std::int64_t>::min());
     auto rows = CS_TRY(conn.query(sql, {&cursor, 1}));
@@ -123,18 +125,21 @@ Result<VerifyReport> AuditLog::verify(store::Connection& conn) const {
         return report;
       };
       if (!details_ok || chain_hash(e.prev_hash, e.fields) != e.hash) {
-        return bad(fmt::format("entry {} ({}) was altered: its stored hash does not match its contents", e.seq,
-                               e.fields.id));
+        return bad(
+            fmt::format("entry {} ({}) was altered: its stored hash does not match its contents",
+                        e.seq, e.fields.id));
       }
       if (e.prev_hash != report.head_hash) {
         if (!report.head_seq) {
-          return bad(fmt::format("entry {} is the first entry but does not start the chain: entries before it "
-                                 "were removed",
-                                 e.seq));
+          return bad(fmt::format(
+              "entry {} is the first entry but does not start the chain: entries before it "
+              "were removed",
+              e.seq));
         }
-        return bad(fmt::format("entry {} does not follow entry {}: its prev_hash is not that entry's hash "
-                               "(an entry between them was removed, or entries were reordered or rewritten)",
-                               e.seq, *report.head_seq));
+        return bad(fmt::format(
+            "entry {} does not follow entry {}: its prev_hash is not that entry's hash "
+            "(an entry between them was removed, or entries were reordered or rewritten)",
+            e.seq, *report.head_seq));
       }
       report.head_seq = e.seq;
       report.head_hash = e.hash;
@@ -144,7 +149,8 @@ Result<VerifyReport> AuditLog::verify(store::Connection& conn) const {
   }
 }
 
-Result<std::vector<AuditEntry>> AuditLog::list(store::Connection& conn, const AuditQuery& query) const {
+Result<std::vector<AuditEntry>> AuditLog::list(store::Connection& conn,
+                                               const AuditQuery& query) const {
   std::string sql = fmt::format("SELECT {} FROM audit_log WHERE 1 = 1", kColumns);
   std::vector<Value> params;
   auto filter = [&](std::string_view column, const std::optional<std::string>& value) {

@@ -71,11 +71,11 @@ struct AuditQuery {
 
 struct VerifyReport {
   bool ok = true;
-  std::int64_t entries_checked = 0;         // entries examined, including the bad one
+  std::int64_t entries_checked = 0;           // entries examined, including the bad one
   std::optional<std::int64_t> first_bad_seq;  // set when !ok
-  std::string reason;                       // set when !ok: what is wrong with that entry
-  std::optional<std::int64_t> head_seq;     // last entry checked (the newest when ok)
-  std::string head_hash;                    // its hash, or kGenesisHash for an empty log
+  std::string reason;                         // set when !ok: what is wrong with that entry
+  std::optional<std::int64_t> head_seq;       // last entry checked (the newest when ok)
+  std::string head_hash;                      // its hash, or kGenesisHash for an empty log
 };
 
 class AuditLog {

@@ -11,6 +11,8 @@ namespace {
 constexpr std::string_view kAlphabet =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::size_t kRandomChars = 22;  // 62^22 > 2^128
+// Bytes >= 248 (= 4 x 62) are rejected so that every character is uniform over the alphabet.
+constexpr unsigned kRejectFrom = 248;
 
 }  // namespace
 
@@ -19,8 +21,16 @@ std::string new_id(std::string_view prefix) {
   id.reserve(prefix.size() + 1 + kRandomChars);
   id.append(prefix);
   id.push_back('_');
-  for (std::size_t i = 0; i < kRandomChars; ++i) {
-    id.push_back(kAlphabet[randombytes_uniform(static_cast<uint32_t>(kAlphabet.size()))]);
+  // One randombytes_buf call per id (not one per character): ids are minted on hot paths.
+  std::array<unsigned char, 32> buf{};
+  std::size_t used = buf.size();
+  while (id.size() < prefix.size() + 1 + kRandomChars) {
+    if (used == buf.size()) {
+      randombytes_buf(buf.data(), buf.size());
+      used = 0;
+    }
+    unsigned b = buf[used++];
+    if (b < kRejectFrom) id.push_back(kAlphabet[b % kAlphabet.size()]);
   }
   return id;
 }

@@ -31,8 +31,8 @@ std::optional<Parsed> parse(std::string_view stored) {
 }
 
 std::string associated_data(std::string_view key_id, const FieldContext& c) {
-  return fmt::format("countersign:{}:{}:{}:{}:{}:{}:{}:{}", kVersion, key_id, c.table.size(), c.table,
-                     c.column.size(), c.column, c.row_id.size(), c.row_id);
+  return fmt::format("countersign:{}:{}:{}:{}:{}:{}:{}:{}", kVersion, key_id, c.table.size(),
+                     c.table, c.column.size(), c.column, c.row_id.size(), c.row_id);
 }
 
 tl::unexpected<Error> undecryptable(std::string detail) {
@@ -59,14 +59,16 @@ std::string FieldCipher::encrypt(std::string_view plaintext, const FieldContext&
   randombytes_buf(nonce, kNonceBytes);
   unsigned long long ciphertext_len = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
-      out.data() + kNonceBytes, &ciphertext_len, reinterpret_cast<const unsigned char*>(plaintext.data()),
-      plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, nonce,
+      out.data() + kNonceBytes, &ciphertext_len,
+      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+      reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, nonce,
       key.bytes.data());
   out.resize(kNonceBytes + ciphertext_len);
   return fmt::format("{}.{}.{}", kVersion, key.id, base64url_encode(out));
 }
 
-Result<std::string> FieldCipher::decrypt(std::string_view stored, const FieldContext& context) const {
+Result<std::string> FieldCipher::decrypt(std::string_view stored,
+                                         const FieldContext& context) const {
   auto parsed = parse(stored);
   if (!parsed) return undecryptable("malformed stored secret in " + describe(context));
   const MasterKey* key = ring_.find(parsed->key_id);
@@ -84,7 +86,8 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored, const FieldCon
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(plaintext.data()), &plaintext_len, nullptr,
           bytes->data() + kNonceBytes, bytes->size() - kNonceBytes,
-          reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), bytes->data(), key->bytes.data()) != 0) {
+          reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), bytes->data(),
+          key->bytes.data()) != 0) {
     return undecryptable("authentication failed for " + describe(context) +
                          " (tampered, or copied from another row/column/table)");
   }
@@ -92,7 +95,8 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored, const FieldCon
   return plaintext;
 }
 
-Result<std::string> FieldCipher::reencrypt(std::string_view stored, const FieldContext& context) const {
+Result<std::string> FieldCipher::reencrypt(std::string_view stored,
+                                           const FieldContext& context) const {
   std::string plaintext = CS_TRY(decrypt(stored, context));
   std::string out =
       key_id_of(stored) == ring_.active().id ? std::string(stored) : encrypt(plaintext, context);

@@ -17,7 +17,8 @@ namespace {
 std::string errno_text(int err) { return std::strerror(err); }
 
 tl::unexpected<Error> file_error(std::string message, const std::filesystem::path& file, int err) {
-  return fail(Errc::internal, std::move(message), fmt::format("{}: {}", file.string(), errno_text(err)));
+  return fail(Errc::internal, std::move(message),
+              fmt::format("{}: {}", file.string(), errno_text(err)));
 }
 
 // Closes the descriptor on every path out of a function.
@@ -39,7 +40,8 @@ class FileDescriptor {
 Status fsync_directory(const std::filesystem::path& dir) {
   FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return file_error("cannot open the key file's directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return file_error("cannot fsync the key file's directory", dir, errno);
+  if (::fsync(fd.get()) != 0)
+    return file_error("cannot fsync the key file's directory", dir, errno);
   return {};
 }
 
@@ -52,16 +54,18 @@ Result<std::optional<std::string>> read_private_file(const std::filesystem::path
     return file_error("cannot open the master key file", file, errno);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return file_error("cannot stat the master key file", file, errno);
+  if (::fstat(fd.get(), &st) != 0)
+    return file_error("cannot stat the master key file", file, errno);
   if (!S_ISREG(st.st_mode)) {
     return fail(Errc::internal, "the master key file is not a regular file", file.string());
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return fail(Errc::internal,
-                fmt::format("refusing to use master key file {}: it is accessible by group or others "
-                            "(mode {:04o}); run chmod 600 on it",
-                            file.string(), st.st_mode & 07777),
-                fmt::format("{} mode {:04o}", file.string(), st.st_mode & 07777));
+    return fail(
+        Errc::internal,
+        fmt::format("refusing to use master key file {}: it is accessible by group or others "
+                    "(mode {:04o}); run chmod 600 on it",
+                    file.string(), st.st_mode & 07777),
+        fmt::format("{} mode {:04o}", file.string(), st.st_mode & 07777));
   }
   std::string contents;
   char buf[4096];
@@ -77,11 +81,14 @@ Result<std::optional<std::string>> read_private_file(const std::filesystem::path
   return std::optional<std::string>(std::move(contents));
 }
 
-Status write_private_file(const std::filesystem::path& file, std::string_view contents, WriteMode mode) {
+Status write_private_file(const std::filesystem::path& file, std::string_view contents,
+                          WriteMode mode) {
   const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return fail(Errc::internal, "cannot create the key file's directory", dir.string() + ": " + ec.message());
+  if (ec)
+    return fail(Errc::internal, "cannot create the key file's directory",
+                dir.string() + ": " + ec.message());
 
   const auto temp = std::filesystem::path(file.string() + ".tmp-" + hex_encode(random_bytes(8)));
   FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
@@ -96,7 +103,8 @@ Status write_private_file(const std::filesystem::path& file, std::string_view co
   } guard{temp};
 
   // The umask can only remove bits from 0600; fchmod makes the intent explicit regardless.
-  if (::fchmod(fd.get(), 0600) != 0) return file_error("cannot chmod the temporary key file", temp, errno);
+  if (::fchmod(fd.get(), 0600) != 0)
+    return file_error("cannot chmod the temporary key file", temp, errno);
   std::size_t written = 0;
   while (written < contents.size()) {
     ssize_t n = ::write(fd.get(), contents.data() + written, contents.size() - written);
@@ -107,13 +115,15 @@ Status write_private_file(const std::filesystem::path& file, std::string_view co
     written += static_cast<std::size_t>(n);
   }
   if (::fsync(fd.get()) != 0) return file_error("cannot fsync the temporary key file", temp, errno);
-  if (::close(fd.release()) != 0) return file_error("cannot close the temporary key file", temp, errno);
+  if (::close(fd.release()) != 0)
+    return file_error("cannot close the temporary key file", temp, errno);
 
   if (mode == WriteMode::create_new) {
     // link() never replaces an existing file, unlike rename(): two processes starting at once
     // must end up sharing one key file, not each keeping their own keys.
     if (::link(temp.c_str(), file.c_str()) != 0) {
-      if (errno == EEXIST) return fail(Errc::conflict, "the master key file already exists", file.string());
+      if (errno == EEXIST)
+        return fail(Errc::conflict, "the master key file already exists", file.string());
       return file_error("cannot create the master key file", file, errno);
     }
   } else {

@@ -24,6 +24,7 @@ enum class WriteMode {
 // Writes `contents` to a temp file next to `file` (O_CREAT|O_EXCL, mode 0600), fsyncs it, then
 // links (create_new) or renames (replace) it into place and fsyncs the directory, so readers
 // see either the old or the new file, never a partial one.
-Status write_private_file(const std::filesystem::path& file, std::string_view contents, WriteMode mode);
+Status write_private_file(const std::filesystem::path& file, std::string_view contents,
+                          WriteMode mode);
 
 }  // namespace cs::crypto::detail

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -80,7 +80,8 @@ Result<KeyRing> KeyRing::parse(std::string_view json_text) {
   auto doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return invalid("not a JSON object");
   try {
-    if (doc.value("format", "") != kFormat) return invalid(fmt::format("format is not \"{}\"", kFormat));
+    if (doc.value("format", "") != kFormat)
+      return invalid(fmt::format("format is not \"{}\"", kFormat));
     KeyRing ring;
     const auto& keys = doc.at("keys");
     if (!keys.is_array() || keys.empty()) return invalid("\"keys\" must be a non-empty array");
@@ -96,20 +97,24 @@ Result<KeyRing> KeyRing::parse(std::string_view json_text) {
       ring.keys_.push_back(key);
     }
     ring.active_id_ = doc.at("active").get<std::string>();
-    if (ring.find(ring.active_id_) == nullptr) return invalid("\"active\" names no key of the ring");
+    if (ring.find(ring.active_id_) == nullptr)
+      return invalid("\"active\" names no key of the ring");
     if (!decode_key(doc.at("token_hash_key").get<std::string>(), ring.token_hash_key_)) {
       return invalid("token_hash_key is not base64 of 32 bytes");
     }
     return ring;
   } catch (const nlohmann::json::exception&) {
     // The exception text can quote the document; keep key material out of errors and logs.
-    return invalid("missing field or wrong type (need format, active, keys[].id/key, token_hash_key)");
+    return invalid(
+        "missing field or wrong type (need format, active, keys[].id/key, token_hash_key)");
   }
 }
 
 Result<KeyRing> KeyRing::from_value(std::string_view value) {
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+    value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+    value.remove_suffix(1);
   if (!value.empty() && value.front() == '{') return parse(value);
   auto decoded = base64_decode(value);
   if (!decoded) decoded = base64url_decode(value);
@@ -127,7 +132,8 @@ Result<KeyRing> KeyRing::load(const std::filesystem::path& file) {
   auto ring = parse(*contents);
   wipe(*contents);
   if (!ring) {
-    return fail(Errc::internal, ring.error().message() + " (in " + file.string() + ")", ring.error().detail());
+    return fail(Errc::internal, ring.error().message() + " (in " + file.string() + ")",
+                ring.error().detail());
   }
   return ring;
 }
@@ -159,7 +165,8 @@ const MasterKey& KeyRing::active() const {
 }
 
 const MasterKey* KeyRing::find(std::string_view id) const {
-  auto it = std::find_if(keys_.begin(), keys_.end(), [&](const MasterKey& k) { return k.id == id; });
+  auto it =
+      std::find_if(keys_.begin(), keys_.end(), [&](const MasterKey& k) { return k.id == id; });
   return it == keys_.end() ? nullptr : &*it;
 }
 
@@ -204,7 +211,8 @@ Result<std::string> KeyRing::add_key(const std::filesystem::path& file, const Cl
 std::string KeyRing::export_secret_json() const {
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& key : keys_) {
-    keys.push_back({{"id", key.id}, {"created_at", key.created_at}, {"key", base64_encode(key.bytes)}});
+    keys.push_back(
+        {{"id", key.id}, {"created_at", key.created_at}, {"key", base64_encode(key.bytes)}});
   }
   nlohmann::json doc = {{"format", kFormat},
                         {"active", active_id_},

@@ -81,7 +81,8 @@ class KeyRing {
   // whole ring to `file` atomically (temp file, fsync, rename; mode 0600). The ring in memory
   // changes only once the file is written. Returns the new key id ("k<n+1>"). Old keys stay so
   // existing ciphertexts decrypt until step 2 (FieldCipher::reencrypt on every field) is done.
-  Result<std::string> add_key(const std::filesystem::path& file, const Clock& clock = default_clock());
+  Result<std::string> add_key(const std::filesystem::path& file,
+                              const Clock& clock = default_clock());
 
   // The HMAC-SHA256 key ("pepper") for stored token and client-secret hashes.
   // Deliberately NOT rotated by add_key/`keys rotate`: a stored hash cannot be re-computed

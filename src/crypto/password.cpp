@@ -29,7 +29,8 @@ PasswordHasher::PasswordHasher(PasswordParams params) : params_(params) {
   if (!dummy) {
     // Without a dummy hash the unknown-email path would answer faster than the known one;
     // failing here means Argon2 cannot allocate its memory at all, so nothing would work.
-    std::fprintf(stderr, "fatal: cannot compute an Argon2id hash: %s\n", dummy.error().detail().c_str());
+    std::fprintf(stderr, "fatal: cannot compute an Argon2id hash: %s\n",
+                 dummy.error().detail().c_str());
     std::abort();
   }
   dummy_hash_ = std::move(*dummy);
@@ -40,9 +41,10 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
     return fail(Errc::validation_failed, "the password is too long (at most 1024 bytes)");
   }
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), params_.opslimit, params_.memlimit,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return fail(Errc::internal, "the password could not be hashed", "crypto_pwhash_str_alg failed (out of memory?)");
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), params_.opslimit,
+                            params_.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return fail(Errc::internal, "the password could not be hashed",
+                "crypto_pwhash_str_alg failed (out of memory?)");
   }
   return std::string(out);
 }
@@ -60,7 +62,8 @@ bool PasswordHasher::verify(std::string_view stored, std::string_view password) 
 bool PasswordHasher::needs_rehash(std::string_view stored) const {
   if (stored.substr(0, kArgon2idPrefix.size()) != kArgon2idPrefix) return true;
   const std::string terminated(stored);
-  return crypto_pwhash_str_needs_rehash(terminated.c_str(), params_.opslimit, params_.memlimit) != 0;
+  return crypto_pwhash_str_needs_rehash(terminated.c_str(), params_.opslimit, params_.memlimit) !=
+         0;
 }
 
 void PasswordHasher::dummy_verify(std::string_view password) const {

@@ -18,15 +18,16 @@ std::string generate_token(std::string_view prefix) {
 }
 
 bool has_countersign_token_prefix(std::string_view text) {
-  return std::any_of(kTokenPrefixes.begin(), kTokenPrefixes.end(),
-                     [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; });
+  return std::any_of(kTokenPrefixes.begin(), kTokenPrefixes.end(), [&](std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+  });
 }
 
 std::string hmac_hex(std::span<const std::uint8_t, kKeyBytes> key, std::string_view message) {
   static_assert(crypto_auth_hmacsha256_KEYBYTES == kKeyBytes);
   std::uint8_t mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
-                         key.data());
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(message.data()),
+                         message.size(), key.data());
   return hex_encode(mac);
 }
 

@@ -2,6 +2,7 @@
 // handler (on the worker pool unless the route says otherwise) and writes the response.
 #include "http/server_core.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/middleware.hpp"
 
@@ -59,14 +59,13 @@ Response invoke(ServerCore& core, const Route& route, Request& req) {
     }
     return route.handler(req);
   } catch (const std::exception& e) {
-    spdlog::error("request_id={} route={} handler threw: {}", req.request_id,
-                  route.path_template, e.what());
+    spdlog::error("request_id={} route={} handler threw: {}", req.request_id, route.path_template,
+                  e.what());
   } catch (...) {
     spdlog::error("request_id={} route={} handler threw a non-exception", req.request_id,
                   route.path_template);
   }
-  return Response::problem(cs::Error(cs::Errc::internal, "internal server error"),
-                           req.request_id);
+  return Response::problem(cs::Error(cs::Errc::internal, "internal server error"), req.request_id);
 }
 
 template <class Stream>
@@ -106,9 +105,12 @@ class Connection final : public ConnectionBase,
       if (ec) co_return close_now();
     }
     if (over_limit_) {
-      Response res = Response::problem(
-          cs::Error(cs::Errc::unavailable, "too many connections"), {}, {{"Retry-After", "1"}});
-      co_await write_response(std::move(res), nullptr, request_id_for(std::nullopt), false);
+      Response res = Response::problem(cs::Error(cs::Errc::unavailable, "too many connections"), {},
+                                       {{"Retry-After", "1"}});
+      const auto start = std::chrono::steady_clock::now();
+      auto id = request_id_for(std::nullopt);
+      auto bytes = co_await write_response(std::move(res), nullptr, id, false);
+      record(nullptr, nullptr, "OTHER", 503, start, bytes, id);
       co_return co_await close_gracefully(true);
     }
     bool first = true;
@@ -167,13 +169,15 @@ class Connection final : public ConnectionBase,
   asio::awaitable<bool> serve_one();
 
   asio::awaitable<void> reject(cs::Errc errc, std::string message, const Request* req,
-                               std::string_view request_id, std::string_view method);
+                               std::string_view request_id, std::string_view method,
+                               const Route* route = nullptr);
 
   asio::awaitable<std::size_t> write_response(Response res, const Request* req,
                                               std::string request_id, bool keep_alive);
 
   void record(const Request* req, const Route* route, std::string_view method, int status,
-              std::chrono::steady_clock::time_point start, std::size_t bytes_out);
+              std::chrono::steady_clock::time_point start, std::size_t bytes_out,
+              std::string_view request_id);
 
   asio::awaitable<void> close_gracefully(bool linger) {
     error_code ec;
@@ -257,7 +261,8 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   req.received_at = cs::SystemClock().now();
   req.headers.reserve(16);
   for (const auto& field : h) {
-    req.headers.emplace_back(std::string(ssv(field.name_string())), std::string(ssv(field.value())));
+    req.headers.emplace_back(std::string(ssv(field.name_string())),
+                             std::string(ssv(field.value())));
   }
   req.request_id = request_id_for(req.header("X-Request-Id"));
   bool keep_alive = h.keep_alive();
@@ -285,8 +290,8 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   parser.body_limit(limit);
   if (auto length = parser.content_length(); length && *length > limit) {
     linger_ = true;
-    co_await reject(cs::Errc::payload_too_large, "request body is too large", &req,
-                    req.request_id, req.method);
+    co_await reject(cs::Errc::payload_too_large, "request body is too large", &req, req.request_id,
+                    req.method, route);
     co_return false;
   }
   if (!parser.is_done()) {
@@ -303,14 +308,14 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
       linger_ = true;
       if (timed_out_) {
         co_await reject(cs::Errc::request_timeout, "request body not received in time", &req,
-                        req.request_id, req.method);
+                        req.request_id, req.method, route);
       } else if (ec == bhttp::error::body_limit) {
         co_await reject(cs::Errc::payload_too_large, "request body is too large", &req,
-                        req.request_id, req.method);
+                        req.request_id, req.method, route);
       } else if (ec != bhttp::error::partial_message && ec != asio::error::eof &&
                  ec != asio::error::connection_reset) {
-        co_await reject(cs::Errc::invalid_request, "malformed HTTP request", &req,
-                        req.request_id, req.method);
+        co_await reject(cs::Errc::invalid_request, "malformed HTTP request", &req, req.request_id,
+                        req.method);
       } else {
         linger_ = false;
       }
@@ -339,19 +344,19 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   if (core_.stopping.load()) keep_alive = false;
   int status = res.status;
   std::size_t bytes_out = co_await write_response(std::move(res), &req, req.request_id, keep_alive);
-  record(&req, route, req.method, status, start, bytes_out);
-  co_return keep_alive && bytes_out > 0;
+  record(&req, route, req.method, status, start, bytes_out, req.request_id);
+  co_return keep_alive&& bytes_out > 0;
 }
 
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::reject(cs::Errc errc, std::string message,
                                                  const Request* req, std::string_view request_id,
-                                                 std::string_view method) {
+                                                 std::string_view method, const Route* route) {
   const auto start = std::chrono::steady_clock::now();
   Response res = Response::problem(cs::Error(errc, std::move(message)), request_id);
   int status = res.status;
   auto bytes = co_await write_response(std::move(res), req, std::string(request_id), false);
-  record(req, nullptr, method, status, start, bytes);
+  record(req, route, method, status, start, bytes, request_id);
 }
 
 template <class Stream>
@@ -389,14 +394,14 @@ asio::awaitable<std::size_t> Connection<Stream>::write_response(Response res, co
 template <class Stream>
 void Connection<Stream>::record(const Request* req, const Route* route, std::string_view method,
                                 int status, std::chrono::steady_clock::time_point start,
-                                std::size_t bytes_out) {
+                                std::size_t bytes_out, std::string_view request_id) {
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
   RouteSeries* series = route ? core_.route_series[route->index] : core_.unmatched(method);
   series->observe(status, latency);
   if (!core_.options.access_log) return;
   AccessLogEntry e;
-  e.request_id = req ? std::string_view(req->request_id) : std::string_view("-");
+  e.request_id = request_id;
   e.method = req ? std::string_view(req->method) : std::string_view{};
   e.path = req ? std::string_view(req->path) : std::string_view{};
   e.route = route ? std::string_view(route->path_template) : std::string_view{};
@@ -431,9 +436,7 @@ void launch(ServerCore& core, Stream stream, std::string remote_ip, bool over_li
   }
   auto ex = beast::get_lowest_layer(conn->stream()).get_executor();
   asio::co_spawn(
-      ex,
-      [conn]() -> asio::awaitable<void> { co_await conn->run(); },
-      log_exception);
+      ex, [conn]() -> asio::awaitable<void> { co_await conn->run(); }, log_exception);
 }
 
 }  // namespace

@@ -23,11 +23,14 @@ bool nesting_within_limit(std::string_view body) {
   for (std::size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '{' || c == '[') {
       if (++depth > kMaxDepth) return false;
     } else if (c == '}' || c == ']') {
@@ -57,8 +60,7 @@ cs::Error missing(std::string_view key) {
 
 }  // namespace
 
-cs::Result<nlohmann::json> parse_json_object(std::string_view content_type,
-                                             std::string_view body) {
+cs::Result<nlohmann::json> parse_json_object(std::string_view content_type, std::string_view body) {
   if (!is_json_media_type(content_type)) {
     return cs::fail(cs::Errc::unsupported_media_type, "Content-Type must be application/json");
   }
@@ -92,8 +94,7 @@ cs::Status reject_unknown_fields(const nlohmann::json& obj,
     bool known = false;
     for (auto a : allowed) known = known || a == key;
     if (!known) {
-      return cs::fail(
-          cs::Error(cs::Errc::unknown_field, "unknown field: " + key).with_field(key));
+      return cs::fail(cs::Error(cs::Errc::unknown_field, "unknown field: " + key).with_field(key));
     }
   }
   return {};

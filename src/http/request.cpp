@@ -68,7 +68,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     auto eq = pair.find('=');
     std::string_view raw_key = pair.substr(0, eq);
-    std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string_view raw_value =
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     auto key = percent_decode(raw_key, true);
     if (!key || *key != name) continue;
     return percent_decode(raw_value, true);

@@ -16,12 +16,12 @@ namespace http {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;          // "GET", "POST", ... as sent (HEAD stays HEAD)
-  std::string target;          // raw request-target: path plus query
-  std::string path;            // percent-decoded path (never contains NUL or invalid UTF-8)
-  std::string query;           // raw query string without '?'
-  HeaderList headers;          // in arrival order, names as sent
-  HeaderList params;           // path parameters from the route template
+  std::string method;  // "GET", "POST", ... as sent (HEAD stays HEAD)
+  std::string target;  // raw request-target: path plus query
+  std::string path;    // percent-decoded path (never contains NUL or invalid UTF-8)
+  std::string query;   // raw query string without '?'
+  HeaderList headers;  // in arrival order, names as sent
+  HeaderList params;   // path parameters from the route template
   std::string body;
   std::string remote_ip;
   std::string request_id;

@@ -7,13 +7,13 @@
 
 #include <cerrno>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 namespace http {
 namespace {
@@ -69,6 +69,18 @@ void log_exception(std::exception_ptr e) {
 
 bool on_io_thread() { return t_on_io_thread; }
 
+detail::ServerCore::~ServerCore() {
+  work.clear();
+  for (auto& ctx : contexts) ctx->stop();
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+  if (pool) pool->join();
+  signals.reset();
+  acceptor.reset();
+  contexts.clear();
+}
+
 Server::Server(ServerOptions options, Router& router, Metrics& metrics)
     : core_(std::make_unique<detail::ServerCore>(std::move(options), router, metrics)) {
   auto& o = core_->options;
@@ -83,12 +95,6 @@ Server::Server(ServerOptions options, Router& router, Metrics& metrics)
 }
 
 Server::~Server() {
-  if (!core_->threads.empty()) {
-    request_stop();
-  }
-  for (auto& t : core_->threads) {
-    if (t.joinable()) t.join();
-  }
   ::close(core_->stop_pipe[0]);
   ::close(core_->stop_pipe[1]);
 }
@@ -108,8 +114,9 @@ cs::Status Server::start() {
   if (c.started) return {};
   for (const auto& route : c.router.routes()) {
     if (route->options.auth != Auth::none && !c.authenticator) {
-      return cs::fail(cs::Errc::internal, "server misconfigured",
-                      "route " + route->path_template + " requires auth but no authenticator is set");
+      return cs::fail(
+          cs::Errc::internal, "server misconfigured",
+          "route " + route->path_template + " requires auth but no authenticator is set");
     }
   }
   if (c.options.tls_cert_file.has_value() != c.options.tls_key_file.has_value()) {
@@ -165,7 +172,7 @@ cs::Status Server::start() {
   for (std::size_t i = 0; i < detail::kKnownMethods.size(); ++i) {
     c.unmatched_series[i] = c.metrics.series("unmatched", detail::kKnownMethods[i]);
   }
-  c.access_log = access_logger();
+  if (c.options.access_log) c.access_log = access_logger();
   c.pool = std::make_unique<asio::thread_pool>(c.options.worker_threads);
 
   if (c.options.handle_signals) {

@@ -13,13 +13,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <spdlog/logger.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <spdlog/logger.h>
 
 #include "http/server.hpp"
 
@@ -38,12 +38,15 @@ class ConnectionBase {
 
 // Methods whose unmatched requests get their own metrics series; everything else is "OTHER"
 // so that a client cannot grow the label set.
-inline constexpr std::array<const char*, 8> kKnownMethods = {"GET",   "HEAD",    "POST",
-                                                             "PUT",   "PATCH",   "DELETE",
-                                                             "OPTIONS", "OTHER"};
+inline constexpr std::array<const char*, 8> kKnownMethods = {"GET",   "HEAD",   "POST",    "PUT",
+                                                             "PATCH", "DELETE", "OPTIONS", "OTHER"};
 
 struct ServerCore {
-  ServerCore(ServerOptions o, Router& r, Metrics& m) : options(std::move(o)), router(r), metrics(m) {}
+  ServerCore(ServerOptions o, Router& r, Metrics& m)
+      : options(std::move(o)), router(r), metrics(m) {}
+  // Tears the io contexts down first: destroying them destroys the suspended connection
+  // coroutines, whose destructors still use the members below.
+  ~ServerCore();
 
   ServerOptions options;
   Router& router;

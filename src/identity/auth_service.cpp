@@ -20,22 +20,28 @@ struct AuthService::Credentials {
 namespace {
 
 constexpr const char* kBadCredentials = "Email or password is incorrect";
-constexpr const char* kLocked = "Too many failed sign-in attempts. This account is temporarily locked; try again later.";
-constexpr const char* kThrottled = "Too many failed sign-in attempts from your network; try again later.";
+constexpr const char* kLocked =
+    "Too many failed sign-in attempts. This account is temporarily locked; try again later.";
+constexpr const char* kThrottled =
+    "Too many failed sign-in attempts from your network; try again later.";
 
 std::string ip_key(std::string_view ip) { return "ip:" + std::string(ip); }
 // Unknown addresses are keyed by digest so attacker-chosen strings are not stored as keys.
 std::string email_key(std::string_view email) { return "email:" + crypto::sha256_hex(email); }
 std::string lock_key(std::string_view email) { return "lock:" + email_key(email); }
 
-tl::unexpected<LoginFailure> failure(Errc errc, std::string message, std::optional<Micros> retry_at = std::nullopt) {
+tl::unexpected<LoginFailure> failure(Errc errc, std::string message,
+                                     std::optional<Micros> retry_at = std::nullopt) {
   return tl::unexpected(LoginFailure{Error(errc, std::move(message)), retry_at});
 }
-tl::unexpected<LoginFailure> failure(Error e) { return tl::unexpected(LoginFailure{std::move(e), std::nullopt}); }
+tl::unexpected<LoginFailure> failure(Error e) {
+  return tl::unexpected(LoginFailure{std::move(e), std::nullopt});
+}
 
 Actor attempt_actor(const LoginRequest& r) { return Actor{"anonymous", "", {r.ip, r.request_id}}; }
 
-detail::AuditRecord login_record(std::string action, const std::string& email, const std::string& user_id,
+detail::AuditRecord login_record(std::string action, const std::string& email,
+                                 const std::string& user_id,
                                  nlohmann::json details = nlohmann::json::object()) {
   details["email"] = email;
   return {.action = std::move(action),
@@ -47,8 +53,14 @@ detail::AuditRecord login_record(std::string action, const std::string& email, c
 }  // namespace
 
 AuthService::AuthService(store::Database& db, const Clock& clock, audit::AuditLog& audit,
-                         const crypto::PasswordHasher& hasher, SessionService& sessions, LoginOptions options)
-    : db_(db), clock_(clock), audit_(audit), hasher_(hasher), sessions_(sessions), options_(options) {}
+                         const crypto::PasswordHasher& hasher, SessionService& sessions,
+                         LoginOptions options)
+    : db_(db),
+      clock_(clock),
+      audit_(audit),
+      hasher_(hasher),
+      sessions_(sessions),
+      options_(options) {}
 
 LoginResult AuthService::login(const LoginRequest& request) {
   // Anything that cannot be an address is looked up like an unknown one (same work, same answer).
@@ -62,45 +74,52 @@ LoginResult AuthService::login(const LoginRequest& request) {
     store::Connection& conn = **lease;
     if (!request.ip.empty()) {
       // The oldest failure that keeps the count at the limit decides when the address may retry.
-      auto rows = conn.query("SELECT at FROM login_failures WHERE throttle_key = $1 AND at > $2 "
-                             "ORDER BY at DESC LIMIT 1 OFFSET $3",
-                             params(ip_key(request.ip), now - options_.ip_window,
-                                    std::int64_t{options_.max_failures_per_ip - 1}));
+      auto rows = conn.query(
+          "SELECT at FROM login_failures WHERE throttle_key = $1 AND at > $2 "
+          "ORDER BY at DESC LIMIT 1 OFFSET $3",
+          params(ip_key(request.ip), now - options_.ip_window,
+                 std::int64_t{options_.max_failures_per_ip - 1}));
       if (!rows) return failure(std::move(rows).error());
       if (!rows->empty()) {
         Micros retry_at = rows->front().int64(0) + options_.ip_window;
         auto audited = store::in_transaction(conn, [&](store::Connection& c) {
-          return detail::record(audit_, c, attempt_actor(request),
-                                login_record("user.login.failed", email, "", {{"reason", "ip_throttled"}}));
+          return detail::record(
+              audit_, c, attempt_actor(request),
+              login_record("user.login.failed", email, "", {{"reason", "ip_throttled"}}));
         });
         if (!audited) return failure(std::move(audited).error());
         return failure(Errc::too_many_requests, kThrottled, retry_at);
       }
     }
-    auto row = conn.query_one("SELECT id, password_hash, status, locked_until FROM users WHERE email = $1",
-                              params(email));
+    auto row =
+        conn.query_one("SELECT id, password_hash, status, locked_until FROM users WHERE email = $1",
+                       params(email));
     if (!row) return failure(std::move(row).error());
     if (*row) {
       user = Credentials{(*row)->text(0), (*row)->text(1), (*row)->text(2), (*row)->opt_int64(3)};
       locked_until = user->locked_until;
     } else {
-      auto lock = conn.query_one("SELECT MAX(at) FROM login_failures WHERE throttle_key = $1 AND at > $2",
-                                 params(lock_key(email), now));
+      auto lock =
+          conn.query_one("SELECT MAX(at) FROM login_failures WHERE throttle_key = $1 AND at > $2",
+                         params(lock_key(email), now));
       if (!lock) return failure(std::move(lock).error());
       if (*lock) locked_until = (*lock)->opt_int64(0);
     }
   }
-  if (locked_until && *locked_until > now) return reject_locked(request, email, user, *locked_until);
+  if (locked_until && *locked_until > now)
+    return reject_locked(request, email, user, *locked_until);
 
   if (!user) {
     hasher_.dummy_verify(request.password);
     return record_failure(request, email, user, "unknown_email");
   }
-  if (!hasher_.verify(user->password_hash, request.password)) return record_failure(request, email, user, "bad_password");
+  if (!hasher_.verify(user->password_hash, request.password))
+    return record_failure(request, email, user, "bad_password");
   if (user->status != "active") {
     auto audited = store::transact(db_, [&](store::Connection& conn) {
-      return detail::record(audit_, conn, attempt_actor(request),
-                            login_record("user.login.failed", email, user->id, {{"reason", "disabled"}}));
+      return detail::record(
+          audit_, conn, attempt_actor(request),
+          login_record("user.login.failed", email, user->id, {{"reason", "disabled"}}));
     });
     if (!audited) return failure(std::move(audited).error());
     return failure(Errc::forbidden, "This user account is disabled");
@@ -120,44 +139,51 @@ LoginResult AuthService::reject_locked(const LoginRequest& request, const std::s
 }
 
 LoginResult AuthService::record_failure(const LoginRequest& request, const std::string& email,
-                                        const std::optional<Credentials>& user, const char* reason) {
+                                        const std::optional<Credentials>& user,
+                                        const char* reason) {
   Micros now = clock_.now();
   Micros lock_until = now + options_.lockout_duration;
   auto locked = store::transact(db_, [&](store::Connection& conn) -> Result<bool> {
     if (!request.ip.empty()) {
       CS_TRY(conn.exec("DELETE FROM login_failures WHERE throttle_key = $1 AND at <= $2",
                        params(ip_key(request.ip), now - options_.ip_window)));
-      CS_TRY(conn.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)", params(ip_key(request.ip), now)));
+      CS_TRY(conn.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)",
+                       params(ip_key(request.ip), now)));
     }
     std::int64_t failures = 0;
     if (user) {
-      auto row = CS_TRY(conn.query_one("UPDATE users SET failed_login_count = failed_login_count + 1, updated_at = $1 "
-                                       "WHERE id = $2 RETURNING failed_login_count",
-                                       params(now, user->id)));
+      auto row = CS_TRY(conn.query_one(
+          "UPDATE users SET failed_login_count = failed_login_count + 1, updated_at = $1 "
+          "WHERE id = $2 RETURNING failed_login_count",
+          params(now, user->id)));
       if (!row) return fail(Errc::unauthenticated, kBadCredentials, "user vanished during login");
       failures = row->int64(0);
     } else {
-      CS_TRY(conn.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)", params(email_key(email), now)));
-      auto row = CS_TRY(conn.query_one("SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1",
-                                       params(email_key(email))));
+      CS_TRY(conn.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)",
+                       params(email_key(email), now)));
+      auto row = CS_TRY(conn.query_one(
+          "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1", params(email_key(email))));
       failures = row ? row->int64(0) : 0;
     }
     const std::string user_id = user ? user->id : "";
-    CS_CHECK(detail::record(audit_, conn, attempt_actor(request),
-                            login_record("user.login.failed", email, user_id,
-                                         {{"reason", reason}, {"consecutive_failures", failures}})));
+    CS_CHECK(
+        detail::record(audit_, conn, attempt_actor(request),
+                       login_record("user.login.failed", email, user_id,
+                                    {{"reason", reason}, {"consecutive_failures", failures}})));
     if (failures < options_.max_failures_per_user) return false;
     // The lock starts the count afresh, as it does for a real user.
     if (user) {
       CS_TRY(conn.exec("UPDATE users SET failed_login_count = 0, locked_until = $1 WHERE id = $2",
                        params(lock_until, user->id)));
     } else {
-      CS_TRY(conn.exec("DELETE FROM login_failures WHERE throttle_key = $1", params(email_key(email))));
+      CS_TRY(conn.exec("DELETE FROM login_failures WHERE throttle_key = $1",
+                       params(email_key(email))));
       CS_TRY(conn.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)",
                        params(lock_key(email), lock_until)));
     }
-    CS_CHECK(detail::record(audit_, conn, attempt_actor(request),
-                            login_record("user.locked", email, user_id, {{"locked_until", lock_until}})));
+    CS_CHECK(detail::record(
+        audit_, conn, attempt_actor(request),
+        login_record("user.locked", email, user_id, {{"locked_until", lock_until}})));
     return true;
   });
   if (!locked) return failure(std::move(locked).error());
@@ -175,10 +201,11 @@ LoginResult AuthService::succeed(const LoginRequest& request, const Credentials&
   Micros now = clock_.now();
   auto result = store::transact(db_, [&](store::Connection& conn) -> Result<LoginSuccess> {
     // Re-checked under the write: a lock set by a concurrent failure since the read wins.
-    auto updated = CS_TRY(conn.exec("UPDATE users SET failed_login_count = 0, locked_until = NULL, last_login_at = $1, "
-                                    "updated_at = $1 WHERE id = $2 AND status = 'active' "
-                                    "AND (locked_until IS NULL OR locked_until <= $1)",
-                                    params(now, user.id)));
+    auto updated = CS_TRY(conn.exec(
+        "UPDATE users SET failed_login_count = 0, locked_until = NULL, last_login_at = $1, "
+        "updated_at = $1 WHERE id = $2 AND status = 'active' "
+        "AND (locked_until IS NULL OR locked_until <= $1)",
+        params(now, user.id)));
     if (updated == 0) return fail(Errc::account_locked, kLocked);
     if (new_hash) {
       // Only replaces the hash that was verified, never a password changed meanwhile.
@@ -188,7 +215,8 @@ LoginResult AuthService::succeed(const LoginRequest& request, const Credentials&
     if (!request.previous_session_token.empty()) {
       CS_TRY(sessions_.revoke(conn, request.previous_session_token));
     }
-    LoginSuccess out{user.id, CS_TRY(sessions_.create(conn, user.id, request.ip, request.user_agent))};
+    LoginSuccess out{user.id,
+                     CS_TRY(sessions_.create(conn, user.id, request.ip, request.user_agent))};
     CS_CHECK(detail::record(audit_, conn, Actor::user(user.id, {request.ip, request.request_id}),
                             {.action = "user.login.succeeded",
                              .target_type = "user",
@@ -206,7 +234,8 @@ LoginResult AuthService::succeed(const LoginRequest& request, const Credentials&
 
 Result<std::int64_t> AuthService::purge_throttle_records() {
   auto lease = CS_TRY(db_.connect());
-  return lease->exec("DELETE FROM login_failures WHERE at <= $1", params(clock_.now() - options_.throttle_retention));
+  return lease->exec("DELETE FROM login_failures WHERE at <= $1",
+                     params(clock_.now() - options_.throttle_retention));
 }
 
 }  // namespace cs::identity

@@ -69,8 +69,9 @@ using LoginResult = tl::expected<LoginSuccess, LoginFailure>;
 
 class AuthService {
  public:
-  AuthService(store::Database& db, const Clock& clock, audit::AuditLog& audit, const crypto::PasswordHasher& hasher,
-              SessionService& sessions, LoginOptions options = {});
+  AuthService(store::Database& db, const Clock& clock, audit::AuditLog& audit,
+              const crypto::PasswordHasher& hasher, SessionService& sessions,
+              LoginOptions options = {});
 
   const LoginOptions& options() const { return options_; }
 
@@ -84,8 +85,8 @@ class AuthService {
   struct Credentials;  // the user row login needs
   LoginResult record_failure(const LoginRequest& request, const std::string& email,
                              const std::optional<Credentials>& user, const char* reason);
-  LoginResult reject_locked(const LoginRequest& request, const std::string& email, const std::optional<Credentials>& user,
-                            Micros until);
+  LoginResult reject_locked(const LoginRequest& request, const std::string& email,
+                            const std::optional<Credentials>& user, Micros until);
   LoginResult succeed(const LoginRequest& request, const Credentials& user);
 
   store::Database& db_;

@@ -97,7 +97,8 @@ struct NewUser {
 
 class Directory {
  public:
-  Directory(store::Database& db, const Clock& clock, audit::AuditLog& audit, const crypto::PasswordHasher& hasher);
+  Directory(store::Database& db, const Clock& clock, audit::AuditLog& audit,
+            const crypto::PasswordHasher& hasher);
 
   // --- partner orgs ---
   Result<PartnerOrg> create_partner_org(const NewPartnerOrg& in, const Actor& actor);
@@ -114,8 +115,8 @@ class Directory {
   // account". Only an admin of this account may change it: Errc::forbidden for anyone else who
   // can see the account (its senders, the operator), Errc::not_found for everyone else. Every
   // change is audited with the old and new value; setting the current value writes nothing.
-  Result<Account> set_allow_uncertified_apps(const Principal& actor, std::string_view account_id, bool allow,
-                                             const RequestContext& request);
+  Result<Account> set_allow_uncertified_apps(const Principal& actor, std::string_view account_id,
+                                             bool allow, const RequestContext& request);
 
   // --- users ---
   Result<User> create_user(const NewUser& in, const Actor& actor);
@@ -127,13 +128,15 @@ class Directory {
 
   // --- roles (idempotent: true when something changed) ---
   // One role per user and account; granting another role replaces it.
-  Result<bool> grant_account_role(std::string_view account_id, std::string_view user_id, AccountRole role,
-                                  const Actor& actor);
-  Result<bool> grant_partner_role(std::string_view partner_org_id, std::string_view user_id, PartnerRole role,
-                                  const Actor& actor);
+  Result<bool> grant_account_role(std::string_view account_id, std::string_view user_id,
+                                  AccountRole role, const Actor& actor);
+  Result<bool> grant_partner_role(std::string_view partner_org_id, std::string_view user_id,
+                                  PartnerRole role, const Actor& actor);
   Result<bool> grant_staff_role(std::string_view user_id, StaffRole role, const Actor& actor);
-  Result<bool> revoke_account_role(std::string_view account_id, std::string_view user_id, const Actor& actor);
-  Result<bool> revoke_partner_role(std::string_view partner_org_id, std::string_view user_id, const Actor& actor);
+  Result<bool> revoke_account_role(std::string_view account_id, std::string_view user_id,
+                                   const Actor& actor);
+  Result<bool> revoke_partner_role(std::string_view partner_org_id, std::string_view user_id,
+                                   const Actor& actor);
   Result<bool> revoke_staff_role(std::string_view user_id, StaffRole role, const Actor& actor);
 
   Result<std::vector<AccountMembership>> list_account_members(std::string_view account_id);

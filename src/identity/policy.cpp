@@ -8,15 +8,17 @@ namespace {
 
 using Actions = std::initializer_list<Action>;
 
-bool contains(Actions actions, Action a) { return std::find(actions.begin(), actions.end(), a) != actions.end(); }
+bool contains(Actions actions, Action a) {
+  return std::find(actions.begin(), actions.end(), a) != actions.end();
+}
 
 // What a role lets its holder do inside its own tenant.
 bool account_role_allows(AccountRole role, Action a) {
   switch (role) {
     case AccountRole::admin:
-      return contains({Action::account_read, Action::account_manage_settings, Action::account_manage_members,
-                       Action::connection_manage, Action::envelope_create, Action::envelope_read,
-                       Action::audit_read},
+      return contains({Action::account_read, Action::account_manage_settings,
+                       Action::account_manage_members, Action::connection_manage,
+                       Action::envelope_create, Action::envelope_read, Action::audit_read},
                       a);
     case AccountRole::sender:
       return contains({Action::account_read, Action::envelope_create, Action::envelope_read}, a);
@@ -27,20 +29,21 @@ bool account_role_allows(AccountRole role, Action a) {
 bool partner_role_allows(PartnerRole role, Action a) {
   switch (role) {
     case PartnerRole::partner_admin:
-      return contains({Action::partner_read, Action::partner_manage_members, Action::app_read, Action::app_manage,
-                       Action::certification_read, Action::certification_submit},
-                      a);
+      return contains(
+          {Action::partner_read, Action::partner_manage_members, Action::app_read,
+           Action::app_manage, Action::certification_read, Action::certification_submit},
+          a);
     case PartnerRole::partner_developer:
-      return contains({Action::partner_read, Action::app_read, Action::app_manage, Action::certification_read,
-                       Action::certification_submit},
+      return contains({Action::partner_read, Action::app_read, Action::app_manage,
+                       Action::certification_read, Action::certification_submit},
                       a);
   }
   return false;
 }
 
 // Staff act across tenants. Every staff role reads what the certification program needs.
-constexpr Actions kStaffCommon = {Action::partner_read, Action::app_read, Action::certification_read,
-                                  Action::staff_read_all};
+constexpr Actions kStaffCommon = {Action::partner_read, Action::app_read,
+                                  Action::certification_read, Action::staff_read_all};
 
 bool staff_role_allows(StaffRole role, Action a) {
   if (contains(kStaffCommon, a)) return true;
@@ -102,30 +105,49 @@ bool can_see(const Principal& p, const Resource& r) {
 
 std::string_view to_string(Action a) {
   switch (a) {
-    case Action::account_read: return "account_read";
-    case Action::account_manage_settings: return "account_manage_settings";
-    case Action::account_manage_members: return "account_manage_members";
-    case Action::connection_manage: return "connection_manage";
-    case Action::envelope_create: return "envelope_create";
-    case Action::envelope_read: return "envelope_read";
-    case Action::partner_read: return "partner_read";
-    case Action::partner_manage_members: return "partner_manage_members";
-    case Action::app_read: return "app_read";
-    case Action::app_manage: return "app_manage";
-    case Action::certification_read: return "certification_read";
-    case Action::certification_submit: return "certification_submit";
-    case Action::certification_review: return "certification_review";
-    case Action::certification_assign: return "certification_assign";
-    case Action::certification_final_approve: return "certification_final_approve";
-    case Action::staff_read_all: return "staff_read_all";
-    case Action::audit_read: return "audit_read";
-    case Action::operator_manage: return "operator_manage";
+    case Action::account_read:
+      return "account_read";
+    case Action::account_manage_settings:
+      return "account_manage_settings";
+    case Action::account_manage_members:
+      return "account_manage_members";
+    case Action::connection_manage:
+      return "connection_manage";
+    case Action::envelope_create:
+      return "envelope_create";
+    case Action::envelope_read:
+      return "envelope_read";
+    case Action::partner_read:
+      return "partner_read";
+    case Action::partner_manage_members:
+      return "partner_manage_members";
+    case Action::app_read:
+      return "app_read";
+    case Action::app_manage:
+      return "app_manage";
+    case Action::certification_read:
+      return "certification_read";
+    case Action::certification_submit:
+      return "certification_submit";
+    case Action::certification_review:
+      return "certification_review";
+    case Action::certification_assign:
+      return "certification_assign";
+    case Action::certification_final_approve:
+      return "certification_final_approve";
+    case Action::staff_read_all:
+      return "staff_read_all";
+    case Action::audit_read:
+      return "audit_read";
+    case Action::operator_manage:
+      return "operator_manage";
   }
   return "?";
 }
 
 Error AccessDecision::to_error() const {
-  if (outcome_ == Outcome::deny_not_found) return Error(Errc::not_found, "The requested resource was not found");
+  if (outcome_ == Outcome::deny_not_found)
+    return Error(Errc::not_found, "The requested resource was not found");
   return Error(Errc::forbidden, "You do not have permission to do this");
 }
 
@@ -133,10 +155,12 @@ AccessDecision decide(const Principal& principal, Action action, const Resource&
   for (StaffRole role : principal.staff_roles) {
     if (staff_role_allows(role, action)) return AccessDecision::allow();
   }
-  if (const AccountRole* role = account_role_for(principal, resource); role && account_role_allows(*role, action)) {
+  if (const AccountRole* role = account_role_for(principal, resource);
+      role && account_role_allows(*role, action)) {
     return AccessDecision::allow();
   }
-  if (const PartnerRole* role = partner_role_for(principal, resource); role && partner_role_allows(*role, action)) {
+  if (const PartnerRole* role = partner_role_for(principal, resource);
+      role && partner_role_allows(*role, action)) {
     return AccessDecision::allow();
   }
   return can_see(principal, resource) ? AccessDecision::forbidden() : AccessDecision::not_found();

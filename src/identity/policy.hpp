@@ -70,7 +70,9 @@ struct Resource {
 
   static Resource platform() { return {ResourceType::platform, {}, {}}; }
   static Resource account(std::string id) { return {ResourceType::account, std::move(id), {}}; }
-  static Resource partner_org(std::string id) { return {ResourceType::partner_org, {}, std::move(id)}; }
+  static Resource partner_org(std::string id) {
+    return {ResourceType::partner_org, {}, std::move(id)};
+  }
 };
 
 class AccessDecision {

@@ -69,10 +69,16 @@ std::string_view to_string(AccountRole v) { return name_of(kAccountRoles, v); }
 std::string_view to_string(PartnerRole v) { return name_of(kPartnerRoles, v); }
 std::string_view to_string(StaffRole v) { return name_of(kStaffRoles, v); }
 
-std::optional<Environment> parse_environment(std::string_view s) { return value_of(kEnvironments, s); }
+std::optional<Environment> parse_environment(std::string_view s) {
+  return value_of(kEnvironments, s);
+}
 std::optional<UserStatus> parse_user_status(std::string_view s) { return value_of(kStatuses, s); }
-std::optional<AccountRole> parse_account_role(std::string_view s) { return value_of(kAccountRoles, s); }
-std::optional<PartnerRole> parse_partner_role(std::string_view s) { return value_of(kPartnerRoles, s); }
+std::optional<AccountRole> parse_account_role(std::string_view s) {
+  return value_of(kAccountRoles, s);
+}
+std::optional<PartnerRole> parse_partner_role(std::string_view s) {
+  return value_of(kPartnerRoles, s);
+}
 std::optional<StaffRole> parse_staff_role(std::string_view s) { return value_of(kStaffRoles, s); }
 
 std::span<const AccountRole> all_account_roles() { return kAccountRoleValues; }

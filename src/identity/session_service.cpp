@@ -26,29 +26,38 @@ tl::unexpected<Error> no_session() { return fail(Errc::unauthenticated, "Please 
 }  // namespace
 
 SessionService::SessionService(store::Database& db, const Clock& clock,
-                               std::span<const std::uint8_t, crypto::kKeyBytes> token_hash_key, SessionOptions options)
+                               std::span<const std::uint8_t, crypto::kKeyBytes> token_hash_key,
+                               SessionOptions options)
     : db_(db), clock_(clock), hasher_(token_hash_key), options_(options) {
   std::copy(token_hash_key.begin(), token_hash_key.end(), key_.begin());
 }
 
 SessionService::~SessionService() { sodium_memzero(key_.data(), key_.size()); }
 
-Result<NewSession> SessionService::create(std::string_view user_id, std::string_view ip, std::string_view user_agent) {
-  return store::transact(db_, [&](store::Connection& conn) { return create(conn, user_id, ip, user_agent); });
+Result<NewSession> SessionService::create(std::string_view user_id, std::string_view ip,
+                                          std::string_view user_agent) {
+  return store::transact(
+      db_, [&](store::Connection& conn) { return create(conn, user_id, ip, user_agent); });
 }
 
-Result<NewSession> SessionService::create(store::Connection& conn, std::string_view user_id, std::string_view ip,
-                                          std::string_view user_agent) {
+Result<NewSession> SessionService::create(store::Connection& conn, std::string_view user_id,
+                                          std::string_view ip, std::string_view user_agent) {
   NewSession out;
   out.token = crypto::generate_token(crypto::kSessionPrefix);
   Micros now = clock_.now();
-  out.session = Session{std::string(user_id), now, now + options_.absolute_lifetime, now, std::string(ip),
+  out.session = Session{std::string(user_id),
+                        now,
+                        now + options_.absolute_lifetime,
+                        now,
+                        std::string(ip),
                         std::string(user_agent.substr(0, kMaxUserAgent))};
-  CS_TRY(conn.exec("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, ip, user_agent) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                   params(hasher_.hash(out.token), out.session.user_id, out.session.created_at,
-                          out.session.expires_at, out.session.last_seen_at, out.session.ip,
-                          out.session.user_agent)));
+  CS_TRY(
+      conn.exec("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, "
+                "ip, user_agent) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                params(hasher_.hash(out.token), out.session.user_id, out.session.created_at,
+                       out.session.expires_at, out.session.last_seen_at, out.session.ip,
+                       out.session.user_agent)));
   return out;
 }
 
@@ -62,7 +71,8 @@ Result<Session> SessionService::resolve(std::string_view token) {
       "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
       params(token_hash)));
   if (!row) return no_session();
-  Session session{row->text(0), row->int64(1), row->int64(2), row->int64(3), row->text(4), row->text(5)};
+  Session session{row->text(0),  row->int64(1), row->int64(2),
+                  row->int64(3), row->text(4),  row->text(5)};
   Micros now = clock_.now();
   if (now >= session.expires_at || now >= session.idle_expires_at(options_)) {
     CS_TRY(conn.exec("DELETE FROM sessions WHERE token_hash = $1", params(token_hash)));
@@ -70,7 +80,8 @@ Result<Session> SessionService::resolve(std::string_view token) {
   }
   if (row->text(6) != "active") return no_session();
   if (now - session.last_seen_at >= options_.touch_interval) {
-    CS_TRY(conn.exec("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2", params(now, token_hash)));
+    CS_TRY(conn.exec("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2",
+                     params(now, token_hash)));
     session.last_seen_at = now;
   }
   return session;
@@ -83,7 +94,8 @@ Result<bool> SessionService::revoke(std::string_view token) {
 
 Result<bool> SessionService::revoke(store::Connection& conn, std::string_view token) {
   if (!looks_like_session_token(token)) return false;
-  auto n = CS_TRY(conn.exec("DELETE FROM sessions WHERE token_hash = $1", params(hasher_.hash(token))));
+  auto n =
+      CS_TRY(conn.exec("DELETE FROM sessions WHERE token_hash = $1", params(hasher_.hash(token))));
   return n > 0;
 }
 
@@ -96,7 +108,7 @@ Result<std::int64_t> SessionService::purge_expired() {
   Micros now = clock_.now();
   auto lease = CS_TRY(db_.connect());
   return lease->exec("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
-                        params(now, now - options_.idle_timeout));
+                     params(now, now - options_.idle_timeout));
 }
 
 std::string SessionService::csrf_token(std::string_view binding) const {

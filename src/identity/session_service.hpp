@@ -55,7 +55,8 @@ struct NewSession {
 
 class SessionService {
  public:
-  SessionService(store::Database& db, const Clock& clock, std::span<const std::uint8_t, crypto::kKeyBytes> token_hash_key,
+  SessionService(store::Database& db, const Clock& clock,
+                 std::span<const std::uint8_t, crypto::kKeyBytes> token_hash_key,
                  SessionOptions options = {});
   ~SessionService();
   SessionService(const SessionService&) = delete;
@@ -63,7 +64,8 @@ class SessionService {
 
   const SessionOptions& options() const { return options_; }
 
-  Result<NewSession> create(std::string_view user_id, std::string_view ip, std::string_view user_agent);
+  Result<NewSession> create(std::string_view user_id, std::string_view ip,
+                            std::string_view user_agent);
   // The same inside the caller's transaction (login creates the session with its other writes).
   Result<NewSession> create(store::Connection& conn, std::string_view user_id, std::string_view ip,
                             std::string_view user_agent);

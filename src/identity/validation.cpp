@@ -6,7 +6,9 @@
 namespace cs::identity {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -14,7 +16,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // RFC 5322 atext.
@@ -46,7 +50,8 @@ bool valid_domain(std::string_view domain) {
     std::string_view label = domain.substr(0, dot);
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; })) return false;
+    if (!std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; }))
+      return false;
     ++labels;
     last = label;
     if (dot == std::string_view::npos) break;
@@ -56,12 +61,13 @@ bool valid_domain(std::string_view domain) {
 }
 
 tl::unexpected<Error> invalid(std::string message, std::string_view field) {
-  return tl::unexpected(Error(Errc::validation_failed, std::move(message)).with_field(std::string(field)));
+  return tl::unexpected(
+      Error(Errc::validation_failed, std::move(message)).with_field(std::string(field)));
 }
 
 std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace
@@ -94,7 +100,8 @@ bool is_valid_utf8(std::string_view s) {
       cp = (cp << 6) | (c & 0x3F);
     }
     // Overlong forms, UTF-16 surrogates and values past U+10FFFF are invalid.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return false;
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+      return false;
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
     i += len;
   }
@@ -112,7 +119,8 @@ std::string normalize_email(std::string_view email) {
 Result<std::string> validate_email(std::string_view email) {
   std::string normalized = normalize_email(email);
   if (normalized.empty()) return invalid("Email is required", "email");
-  if (normalized.size() > kMaxEmailBytes) return invalid("Email must be at most 254 characters", "email");
+  if (normalized.size() > kMaxEmailBytes)
+    return invalid("Email must be at most 254 characters", "email");
   std::size_t at = normalized.find('@');
   if (at == std::string::npos || normalized.find('@', at + 1) != std::string::npos ||
       !valid_local_part(std::string_view(normalized).substr(0, at)) ||
@@ -123,7 +131,8 @@ Result<std::string> validate_email(std::string_view email) {
 }
 
 Status validate_password(std::string_view password) {
-  if (password.size() > kMaxPasswordBytes) return invalid("Password must be at most 1024 bytes", "password");
+  if (password.size() > kMaxPasswordBytes)
+    return invalid("Password must be at most 1024 bytes", "password");
   if (!is_valid_utf8(password)) return invalid("Password must be valid UTF-8", "password");
   if (code_points(password) < kMinPasswordChars) {
     return invalid("Password must be at least 12 characters", "password");

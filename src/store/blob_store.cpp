@@ -67,7 +67,8 @@ std::filesystem::path FileBlobStore::path_for(std::string_view h) const {
 Result<BlobRef> FileBlobStore::put(std::span<const std::uint8_t> data) {
   if (data.size() > max_size_) {
     return cs::fail(Errc::payload_too_large, "the file is too large",
-                    "blob of " + std::to_string(data.size()) + " bytes over limit " + std::to_string(max_size_));
+                    "blob of " + std::to_string(data.size()) + " bytes over limit " +
+                        std::to_string(max_size_));
   }
   BlobRef ref{sha256_hex(data), data.size()};
   auto final_path = path_for(ref.sha256);
@@ -76,7 +77,9 @@ Result<BlobRef> FileBlobStore::put(std::span<const std::uint8_t> data) {
   if (std::filesystem::exists(final_path, ec)) return ref;  // content-addressed: already stored
 
   std::filesystem::create_directories(dir, ec);
-  if (ec) return cs::fail(Errc::internal, kPublicStorageError, "create " + dir.string() + ": " + ec.message());
+  if (ec)
+    return cs::fail(Errc::internal, kPublicStorageError,
+                    "create " + dir.string() + ": " + ec.message());
 
   // Unique temp name in the same directory, so rename() is atomic on the same filesystem.
   unsigned char rnd[8];
@@ -103,7 +106,8 @@ Result<BlobRef> FileBlobStore::put(std::span<const std::uint8_t> data) {
   if (::fsync(f.fd) != 0) return cleanup_fail(io_error("fsync", tmp, errno));
   ::close(f.fd);
   f.fd = -1;
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return cleanup_fail(io_error("rename", tmp, errno));
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+    return cleanup_fail(io_error("rename", tmp, errno));
   CS_CHECK(fsync_dir(dir));
   return ref;
 }
@@ -132,7 +136,8 @@ Result<std::vector<std::uint8_t>> FileBlobStore::get(std::string_view h) {
   out.resize(off);
   // Bit rot or tampering on disk must not be served as the named content.
   if (sha256_hex(out) != h) {
-    return cs::fail(Errc::internal, kPublicStorageError, "blob " + p.string() + " does not match its hash");
+    return cs::fail(Errc::internal, kPublicStorageError,
+                    "blob " + p.string() + " does not match its hash");
   }
   return out;
 }
@@ -142,7 +147,8 @@ Result<bool> FileBlobStore::exists(std::string_view h) {
   std::error_code ec;
   bool found = std::filesystem::is_regular_file(path_for(h), ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
-    return cs::fail(Errc::internal, kPublicStorageError, "stat " + path_for(h).string() + ": " + ec.message());
+    return cs::fail(Errc::internal, kPublicStorageError,
+                    "stat " + path_for(h).string() + ": " + ec.message());
   }
   return found;
 }

@@ -11,11 +11,16 @@ namespace {
 
 const char* type_name(const Value& v) {
   switch (v.index()) {
-    case 0: return "null";
-    case 1: return "int64";
-    case 2: return "double";
-    case 3: return "text";
-    default: return "bytes";
+    case 0:
+      return "null";
+    case 1:
+      return "int64";
+    case 2:
+      return "double";
+    case 3:
+      return "text";
+    default:
+      return "bytes";
   }
 }
 
@@ -32,11 +37,15 @@ const T& get_as(const std::vector<Value>& values, std::size_t i, const char* wan
   type_mismatch(i, v, wanted);
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 }  // namespace
 
-bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
+bool Row::is_null(std::size_t i) const {
+  return std::holds_alternative<std::nullptr_t>(values_.at(i));
+}
 std::int64_t Row::int64(std::size_t i) const { return get_as<std::int64_t>(values_, i, "int64"); }
 double Row::real(std::size_t i) const {
   // An integral column read as a real is a lossless widening both backends produce for
@@ -44,7 +53,9 @@ double Row::real(std::size_t i) const {
   if (const auto* p = std::get_if<std::int64_t>(&values_.at(i))) return static_cast<double>(*p);
   return get_as<double>(values_, i, "double");
 }
-const std::string& Row::text(std::size_t i) const { return get_as<std::string>(values_, i, "text"); }
+const std::string& Row::text(std::size_t i) const {
+  return get_as<std::string>(values_, i, "text");
+}
 const Bytes& Row::bytes(std::size_t i) const { return get_as<Bytes>(values_, i, "bytes"); }
 std::optional<std::int64_t> Row::opt_int64(std::size_t i) const {
   if (is_null(i)) return std::nullopt;
@@ -67,7 +78,8 @@ Result<std::optional<Row>> Connection::query_one(std::string_view sql, Params pa
 
 Result<std::unique_ptr<Database>> open_database(const DatabaseOptions& options) {
   std::string_view url = options.url;
-  if (url.empty()) return cs::fail(Errc::internal, "database is not configured", "empty database url");
+  if (url.empty())
+    return cs::fail(Errc::internal, "database is not configured", "empty database url");
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
     return open_postgres_database(options);
   }
@@ -77,12 +89,14 @@ Result<std::unique_ptr<Database>> open_database(const DatabaseOptions& options) 
   } else if (starts_with(url, "sqlite:")) {
     path = url.substr(7);
   } else if (url.find("://") != std::string_view::npos) {
-    return cs::fail(Errc::internal, "database is not configured",
-                    "unsupported database url scheme: " + std::string(url.substr(0, url.find("://"))));
+    return cs::fail(
+        Errc::internal, "database is not configured",
+        "unsupported database url scheme: " + std::string(url.substr(0, url.find("://"))));
   } else {
     path = url;
   }
-  if (path.empty()) return cs::fail(Errc::internal, "database is not configured", "empty sqlite path");
+  if (path.empty())
+    return cs::fail(Errc::internal, "database is not configured", "empty sqlite path");
   return open_sqlite_database(path, options);
 }
 

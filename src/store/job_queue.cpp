@@ -6,11 +6,12 @@
 
 #include "core/ids.hpp"
 
-namespace cs::store::jobs {
+namespace cs::store {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, kind, payload, state, attempts, max_attempts, run_at, lease_owner, lease_until, last_error, "
+    "id, kind, payload, state, attempts, max_attempts, run_at, lease_owner, lease_until, "
+    "last_error, "
     "created_at, updated_at";
 constexpr Micros kBackoffBase = 2 * kMicrosPerSecond;
 constexpr Micros kBackoffCap = 3600 * kMicrosPerSecond;
@@ -41,9 +42,10 @@ Job from_row(const Row& r) {
 }
 
 std::string claim_sql(Backend backend, std::size_t kind_count) {
-  std::string sql = "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
-                    "lease_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE "
-                    "((state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until < $3))";
+  std::string sql =
+      "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, "
+      "lease_until = $2, updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE "
+      "((state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until < $3))";
   if (kind_count > 0) {
     sql += " AND kind IN (";
     for (std::size_t i = 0; i < kind_count; ++i) sql += (i ? ", $" : "$") + std::to_string(4 + i);
@@ -58,18 +60,20 @@ std::string claim_sql(Backend backend, std::size_t kind_count) {
   return sql;
 }
 
-std::string truncate_error(std::string_view e) {
-  return std::string(e.substr(0, kMaxErrorLength));
-}
+std::string truncate_error(std::string_view e) { return std::string(e.substr(0, kMaxErrorLength)); }
 
 }  // namespace
 
 std::string_view to_string(JobState s) {
   switch (s) {
-    case JobState::queued: return "queued";
-    case JobState::running: return "running";
-    case JobState::done: return "done";
-    case JobState::dead: return "dead";
+    case JobState::queued:
+      return "queued";
+    case JobState::running:
+      return "running";
+    case JobState::done:
+      return "done";
+    case JobState::dead:
+      return "dead";
   }
   return "dead";
 }
@@ -81,15 +85,18 @@ const Clock& system_clock() {
 
 Result<std::string> enqueue(Connection& conn, const NewJob& job, const Clock& clock) {
   if (job.kind.empty() || job.max_attempts < 1) {
-    return cs::fail(Errc::internal, "could not schedule background work", "enqueue: empty kind or max_attempts < 1");
+    return cs::fail(Errc::internal, "could not schedule background work",
+                    "enqueue: empty kind or max_attempts < 1");
   }
   Micros now = clock.now();
   std::string id = new_id("job");
-  Value p[] = {id, job.kind, job.payload, std::int64_t{job.max_attempts}, job.run_at.value_or(now), now};
-  CS_TRY(conn.exec(
-      "INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) "
-      "VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)",
-      p));
+  Value p[] = {id, job.kind, job.payload, std::int64_t{job.max_attempts}, job.run_at.value_or(now),
+               now};
+  CS_TRY(
+      conn.exec("INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, "
+                "created_at, updated_at) "
+                "VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)",
+                p));
   return id;
 }
 
@@ -124,7 +131,8 @@ Micros backoff_delay(int attempts) {
   // Jitter in [-10 %, +10 %].
   Micros span = base / 5;
   Micros jitter = span > 0 ? static_cast<Micros>(randombytes_uniform(static_cast<std::uint32_t>(
-                                 std::min<Micros>(span + 1, 0xffffffff)))) - span / 2
+                                 std::min<Micros>(span + 1, 0xffffffff)))) -
+                                 span / 2
                            : 0;
   return base + jitter;
 }
@@ -141,7 +149,8 @@ Status fail(Database& db, const Job& job, std::string_view error, const Clock& c
                job.lease_owner.value_or(""),
                std::int64_t{job.attempts}};
   auto n = CS_TRY(conn->exec(
-      "UPDATE jobs SET state = $2, run_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL, "
+      "UPDATE jobs SET state = $2, run_at = $3, last_error = $4, lease_owner = NULL, lease_until = "
+      "NULL, "
       "updated_at = $5 WHERE id = $1 AND state = 'running' AND lease_owner = $6 AND attempts = $7",
       p));
   if (n != 1) return cs::fail(Errc::conflict, "the job was taken over", "lease lost for " + job.id);
@@ -151,8 +160,10 @@ Status fail(Database& db, const Job& job, std::string_view error, const Clock& c
 Result<std::vector<Job>> list_dead(Database& db, int limit) {
   auto conn = CS_TRY(db.connect());
   Value p[] = {std::int64_t{limit}};
-  auto rows = CS_TRY(conn->query(
-      "SELECT " + std::string(kColumns) + " FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id LIMIT $1", p));
+  auto rows = CS_TRY(
+      conn->query("SELECT " + std::string(kColumns) +
+                      " FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id LIMIT $1",
+                  p));
   std::vector<Job> out;
   out.reserve(rows.size());
   for (const Row& r : rows) out.push_back(from_row(r));
@@ -163,18 +174,19 @@ Status retry_dead(Database& db, std::string_view id, const Clock& clock) {
   auto conn = CS_TRY(db.connect());
   Micros now = clock.now();
   Value p[] = {std::string(id), now};
-  auto n = CS_TRY(conn->exec(
-      "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2 "
-      "WHERE id = $1 AND state = 'dead'",
-      p));
+  auto n = CS_TRY(
+      conn->exec("UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2 "
+                 "WHERE id = $1 AND state = 'dead'",
+                 p));
   if (n != 1) return cs::fail(Errc::not_found, "no dead job with that id");
   return {};
 }
 
-Result<std::optional<Job>> find(Database& db, std::string_view id) {
+Result<std::optional<Job>> find_job(Database& db, std::string_view id) {
   auto conn = CS_TRY(db.connect());
   Value p[] = {std::string(id)};
-  auto row = CS_TRY(conn->query_one("SELECT " + std::string(kColumns) + " FROM jobs WHERE id = $1", p));
+  auto row =
+      CS_TRY(conn->query_one("SELECT " + std::string(kColumns) + " FROM jobs WHERE id = $1", p));
   if (!row) return std::optional<Job>();
   return std::optional<Job>(from_row(*row));
 }
@@ -185,13 +197,21 @@ Result<QueueStats> stats(Database& db) {
   QueueStats s;
   for (const Row& r : rows) {
     switch (parse_state(r.text(0))) {
-      case JobState::queued: s.queued = r.int64(1); break;
-      case JobState::running: s.running = r.int64(1); break;
-      case JobState::done: s.done = r.int64(1); break;
-      case JobState::dead: s.dead = r.int64(1); break;
+      case JobState::queued:
+        s.queued = r.int64(1);
+        break;
+      case JobState::running:
+        s.running = r.int64(1);
+        break;
+      case JobState::done:
+        s.done = r.int64(1);
+        break;
+      case JobState::dead:
+        s.dead = r.int64(1);
+        break;
     }
   }
   return s;
 }
 
-}  // namespace cs::store::jobs
+}  // namespace cs::store

@@ -17,14 +17,18 @@
 #include "core/clock.hpp"
 #include "store/database.hpp"
 
-namespace cs::store::jobs {
+namespace cs::store {
+
+// The job API has its own fail(Database&, const Job&, ...); re-exporting cs::fail keeps the
+// error helper callable unqualified inside cs::store (both are then one overload set).
+using ::cs::fail;
 
 enum class JobState { queued, running, done, dead };
 std::string_view to_string(JobState s);
 
 struct NewJob {
   std::string kind;
-  std::string payload = "{}";     // JSON text
+  std::string payload = "{}";                   // JSON text
   std::optional<Micros> run_at = std::nullopt;  // default: now
   int max_attempts = 8;
 };
@@ -55,13 +59,15 @@ struct QueueStats {
 const Clock& system_clock();
 
 // Inserts a job on `conn` (inside the caller's transaction, if any); answers its id.
-Result<std::string> enqueue(Connection& conn, const NewJob& job, const Clock& clock = system_clock());
+Result<std::string> enqueue(Connection& conn, const NewJob& job,
+                            const Clock& clock = system_clock());
 
 // Claims the job due first (queued and run_at <= now, or running with an expired lease),
 // marks it running for `worker_id` until now + lease, and counts the attempt. Empty `kinds`
 // means any kind. Answers nullopt when nothing is due.
 Result<std::optional<Job>> claim(Database& db, std::string_view worker_id, Micros lease,
-                                 const std::vector<std::string>& kinds = {}, const Clock& clock = system_clock());
+                                 const std::vector<std::string>& kinds = {},
+                                 const Clock& clock = system_clock());
 
 // Marks a claimed job done. Errc::conflict when the lease was lost (the job was re-claimed by
 // another worker after this one's lease expired), so the caller knows its result is not the one
@@ -70,7 +76,8 @@ Status complete(Database& db, const Job& job, const Clock& clock = system_clock(
 
 // Records a failed attempt: back to queued with exponential backoff, or dead once the job has
 // used max_attempts. Errc::conflict when the lease was lost.
-Status fail(Database& db, const Job& job, std::string_view error, const Clock& clock = system_clock());
+Status fail(Database& db, const Job& job, std::string_view error,
+            const Clock& clock = system_clock());
 
 // Delay before the next attempt after `attempts` failed ones: 2 s x 2^(attempts-1), capped at
 // one hour, +-10 % jitter so retries of a burst do not stampede together.
@@ -80,7 +87,7 @@ Result<std::vector<Job>> list_dead(Database& db, int limit = 100);
 // Puts a dead job back in the queue with a fresh attempt budget. Errc::not_found if there is no
 // dead job with that id.
 Status retry_dead(Database& db, std::string_view id, const Clock& clock = system_clock());
-Result<std::optional<Job>> find(Database& db, std::string_view id);
+Result<std::optional<Job>> find_job(Database& db, std::string_view id);
 Result<QueueStats> stats(Database& db);
 
-}  // namespace cs::store::jobs
+}  // namespace cs::store

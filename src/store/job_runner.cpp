@@ -4,7 +4,7 @@
 
 #include <exception>
 
-namespace cs::store::jobs {
+namespace cs::store {
 
 JobRunner::JobRunner(Database& db, const Clock& clock, JobRunnerOptions options)
     : db_(db), clock_(clock), options_(std::move(options)) {}
@@ -19,7 +19,7 @@ void JobRunner::start() {
   std::lock_guard lock(mu_);
   if (!workers_.empty()) return;
   stopping_ = false;
-  for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this, i] { work(i); });
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this, i] { work(i); });
 }
 
 void JobRunner::notify() {
@@ -68,12 +68,14 @@ bool JobRunner::run_one(const std::string& worker_id) {
   Status outcome;
   auto handler = handlers_.find(job.kind);
   if (handler == handlers_.end()) {
-    outcome = cs::fail(Errc::internal, "no handler", "no handler registered for job kind '" + job.kind + "'");
+    outcome = cs::fail(Errc::internal, "no handler",
+                       "no handler registered for job kind '" + job.kind + "'");
   } else {
     try {
       outcome = handler->second(job);
     } catch (const std::exception& e) {
-      outcome = cs::fail(Errc::internal, "handler threw", std::string("handler threw: ") + e.what());
+      outcome =
+          cs::fail(Errc::internal, "handler threw", std::string("handler threw: ") + e.what());
     } catch (...) {
       outcome = cs::fail(Errc::internal, "handler threw", "handler threw a non-standard exception");
     }
@@ -86,7 +88,8 @@ bool JobRunner::run_one(const std::string& worker_id) {
   } else {
     const Error& e = outcome.error();
     std::string why = e.detail().empty() ? e.message() : e.detail();
-    spdlog::warn("job {} ({}) attempt {}/{} failed: {}", job.id, job.kind, job.attempts, job.max_attempts, why);
+    spdlog::warn("job {} ({}) attempt {}/{} failed: {}", job.id, job.kind, job.attempts,
+                 job.max_attempts, why);
     recorded = fail(db_, job, std::string(e.code()) + ": " + why, clock_);
     if (recorded) ++failed_;
   }
@@ -97,4 +100,4 @@ bool JobRunner::run_one(const std::string& worker_id) {
   return true;
 }
 
-}  // namespace cs::store::jobs
+}  // namespace cs::store

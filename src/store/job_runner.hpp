@@ -18,12 +18,12 @@
 #include "core/clock.hpp"
 #include "store/job_queue.hpp"
 
-namespace cs::store::jobs {
+namespace cs::store {
 
 using JobHandler = std::function<Status(const Job&)>;
 
 struct JobRunnerOptions {
-  int threads = 2;
+  int workers = 2;
   std::chrono::milliseconds poll_interval{1000};  // idle wait between empty claims (real time)
   Micros lease = 5 * 60 * kMicrosPerSecond;       // longer than any handler should run
   std::string worker_prefix = "worker";           // worker ids are "<prefix>-<n>"
@@ -72,4 +72,4 @@ class JobRunner {
   std::atomic<std::int64_t> polls_{0};
 };
 
-}  // namespace cs::store::jobs
+}  // namespace cs::store

@@ -30,7 +30,8 @@ std::string sha256_hex(std::string_view text) {
 }
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos;
+       pos = s.find(from, pos + to.size())) {
     s.replace(pos, from.size(), to);
   }
 }
@@ -49,20 +50,23 @@ Error migration_error(std::string detail) {
 // Sorted copy; duplicate versions are a build mistake (two engineers picked the same number).
 Result<std::vector<Migration>> sorted(std::span<const Migration> migrations) {
   std::vector<Migration> out(migrations.begin(), migrations.end());
-  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  std::sort(out.begin(), out.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (std::size_t i = 1; i < out.size(); ++i) {
     if (out[i].version == out[i - 1].version) {
-      return cs::fail(migration_error("two migrations share version " + std::to_string(out[i].version)));
+      return cs::fail(
+          migration_error("two migrations share version " + std::to_string(out[i].version)));
     }
   }
   return out;
 }
 
 Result<bool> table_exists(Connection& conn) {
-  std::string_view sql = conn.backend() == Backend::sqlite
-                             ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-                             : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
-                               "AND table_name = 'schema_migrations'";
+  std::string_view sql =
+      conn.backend() == Backend::sqlite
+          ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+          : "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = 'schema_migrations'";
   auto row = CS_TRY(conn.query_one(sql));
   return row.has_value();
 }
@@ -70,12 +74,14 @@ Result<bool> table_exists(Connection& conn) {
 // version -> checksum of what has been applied.
 Result<std::map<int, std::string>> applied(Connection& conn) {
   std::map<int, std::string> out;
-  auto rows = CS_TRY(conn.query("SELECT version, checksum FROM schema_migrations ORDER BY version"));
+  auto rows =
+      CS_TRY(conn.query("SELECT version, checksum FROM schema_migrations ORDER BY version"));
   for (const Row& r : rows) out.emplace(static_cast<int>(r.int64(0)), r.text(1));
   return out;
 }
 
-Status check_checksums(const std::map<int, std::string>& done, const std::vector<Migration>& known) {
+Status check_checksums(const std::map<int, std::string>& done,
+                       const std::vector<Migration>& known) {
   for (const Migration& m : known) {
     auto it = done.find(m.version);
     if (it != done.end() && it->second != sha256_hex(m.sql)) {
@@ -91,15 +97,17 @@ Status apply_one(Connection& conn, const Migration& m) {
   return in_transaction(conn, [&](Connection& c) -> Status {
     // Re-checked under the write lock: another process may have applied it meanwhile.
     Value version = std::int64_t{m.version};
-    auto existing = CS_TRY(c.query_one("SELECT checksum FROM schema_migrations WHERE version = $1", {&version, 1}));
+    auto existing = CS_TRY(
+        c.query_one("SELECT checksum FROM schema_migrations WHERE version = $1", {&version, 1}));
     if (existing) return {};
     if (auto st = c.exec_script(render_migration_sql(m.sql, c.backend())); !st) {
-      return cs::fail(migration_error("migration " + label(m) +
-                                      " failed: " + st.error().detail()));
+      return cs::fail(migration_error("migration " + label(m) + " failed: " + st.error().detail()));
     }
     Value params[] = {version, std::string(m.name), sha256_hex(m.sql), SystemClock().now()};
-    CS_TRY(c.exec("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
-                  params));
+    CS_TRY(
+        c.exec("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, "
+               "$2, $3, $4)",
+               params));
     return {};
   });
 }
@@ -118,10 +126,24 @@ Status migrate_locked(Connection& conn, const std::vector<Migration>& known) {
 }  // namespace
 
 std::string render_migration_sql(std::string_view sql, Backend backend) {
-  std::string out(sql);
   bool sqlite = backend == Backend::sqlite;
+  // A line starting with "--@sqlite " or "--@postgres " holds SQL for that backend only (trigger
+  // syntax differs); for the other backend it stays a comment. The file text, and so its
+  // checksum, is the same for both.
+  const std::string_view marker = sqlite ? "--@sqlite " : "--@postgres ";
+  std::string out;
+  out.reserve(sql.size());
+  for (std::size_t pos = 0; pos < sql.size();) {
+    std::size_t end = sql.find('\n', pos);
+    std::size_t next = end == std::string_view::npos ? sql.size() : end + 1;
+    std::string_view line = sql.substr(pos, next - pos);
+    if (line.starts_with(marker)) line.remove_prefix(marker.size());
+    out += line;
+    pos = next;
+  }
   replace_all(out, "{{AUTOINCREMENT_PK}}",
-              sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
+              sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                     : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
   replace_all(out, "{{BLOB}}", sqlite ? "BLOB" : "BYTEA");
   return out;
 }
@@ -141,7 +163,9 @@ Status migrate(Database& db, std::span<const Migration> migrations) {
   return result;
 }
 
-Result<MigrationStatus> migration_status(Database& db) { return migration_status(db, embedded_migrations()); }
+Result<MigrationStatus> migration_status(Database& db) {
+  return migration_status(db, embedded_migrations());
+}
 
 Result<MigrationStatus> migration_status(Database& db, std::span<const Migration> migrations) {
   auto known = CS_TRY(sorted(migrations));

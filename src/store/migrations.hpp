@@ -2,8 +2,11 @@
 // the binary at build time. Dropping a new file into that folder is the whole change.
 //
 // Dialect tokens, replaced per backend before running:
-//   {{AUTOINCREMENT_PK}}  INTEGER PRIMARY KEY AUTOINCREMENT | BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+//   {{AUTOINCREMENT_PK}}  INTEGER PRIMARY KEY AUTOINCREMENT | BIGINT GENERATED ALWAYS AS IDENTITY
+//   PRIMARY KEY
 //   {{BLOB}}              BLOB | BYTEA
+// Backend-only lines: a line starting with "--@sqlite " or "--@postgres " runs on that backend
+// only (the rest of the line is the SQL); elsewhere it is a comment.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +33,7 @@ struct MigrationStatus {
 // The migrations compiled into this binary, ordered by version.
 std::span<const Migration> embedded_migrations();
 
-// `sql` with the dialect tokens replaced for `backend`.
+// `sql` for `backend`: its backend-only lines kept or left as comments, dialect tokens replaced.
 std::string render_migration_sql(std::string_view sql, Backend backend);
 
 // Applies the pending migrations in version order, each in its own transaction, recording

@@ -20,7 +20,8 @@ ConnectionPool::~ConnectionPool() {
   // Connections still lent out are closed when their lease returns them (see release()).
 }
 
-void ConnectionPool::release(const std::shared_ptr<State>& state, std::unique_ptr<Connection> conn) {
+void ConnectionPool::release(const std::shared_ptr<State>& state,
+                             std::unique_ptr<Connection> conn) {
   // A lease dropped mid-transaction (an early return that skipped commit) must not leak its
   // open transaction to the next borrower.
   if (conn->in_transaction() && !conn->rollback()) conn.reset();
@@ -35,7 +36,8 @@ void ConnectionPool::release(const std::shared_ptr<State>& state, std::unique_pt
 
 ConnectionLease ConnectionPool::lease(std::unique_ptr<Connection> conn) {
   std::shared_ptr<State> state = state_;
-  return ConnectionLease(std::move(conn), [state](std::unique_ptr<Connection> c) { release(state, std::move(c)); });
+  return ConnectionLease(std::move(conn),
+                         [state](std::unique_ptr<Connection> c) { release(state, std::move(c)); });
 }
 
 Result<ConnectionLease> ConnectionPool::connect() {
@@ -79,7 +81,8 @@ Result<ConnectionLease> ConnectionPool::connect() {
 Status ConnectionPool::ping() {
   auto conn = CS_TRY(connect());
   auto rows = CS_TRY(conn->query("SELECT 1"));
-  if (rows.size() != 1) return cs::fail(Errc::unavailable, "the database is not ready", "SELECT 1 returned no row");
+  if (rows.size() != 1)
+    return cs::fail(Errc::unavailable, "the database is not ready", "SELECT 1 returned no row");
   return {};
 }
 

@@ -1,6 +1,7 @@
 // The server-rendered pages of the foundation: sign in, sign out, and the signed-in home.
 // Forms carry CSRF tokens: before sign-in the token is bound to a random pre-session cookie,
 // after sign-in to the session itself (identity::SessionService::csrf_token).
+#include <algorithm>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -30,18 +31,6 @@ std::string safe_next(const std::string& next) {
 }
 
 mstch::map page_context(std::string title) { return mstch::map{{"title", std::move(title)}}; }
-
-http::Response message_page(int status, std::string heading, std::string message, std::string link_href = {},
-                            std::string link_text = {}) {
-  auto ctx = page_context(heading);
-  ctx.emplace("heading", heading);
-  ctx.emplace("message", std::move(message));
-  if (!link_href.empty()) {
-    ctx.emplace("link_href", std::move(link_href));
-    ctx.emplace("link_text", std::move(link_text));
-  }
-  return http::Response::html(status, render_page("message", ctx));
-}
 
 // Renders the sign-in form; issues a pre-session cookie when the browser has none, so the
 // form's CSRF token has something to be bound to.
@@ -125,14 +114,19 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
     if (binding.empty() || !ctx.sessions.verify_csrf(binding, form_value(*form, "csrf_token"))) {
       return login_page(ctx, req, 403, "Your sign-in form expired. Please try again.", email, next);
     }
-    identity::RequestContext rc{req.remote_ip, std::string(req.header("User-Agent").value_or("")), req.request_id};
-    std::string previous(req.cookie(names.session).value_or(""));
-    auto result = ctx.auth.login(email, form_value(*form, "password"), rc, previous);
+    identity::LoginRequest login{email,
+                                 form_value(*form, "password"),
+                                 req.remote_ip,
+                                 std::string(req.header("User-Agent").value_or("")),
+                                 req.request_id,
+                                 std::string(req.cookie(names.session).value_or(""))};
+    auto result = ctx.auth.login(login);
     if (!result) {
-      const auto& e = result.error();
+      const auto& e = result.error().error;
       if (e.errc() == Errc::account_locked || e.errc() == Errc::too_many_requests) {
         auto res = login_page(ctx, req, 429, e.message(), email, next);
-        res.set_header("Retry-After", "900");
+        Micros wait = result.error().retry_at.value_or(req.received_at) - req.received_at;
+        res.set_header("Retry-After", std::to_string(std::max<Micros>(1, wait / kMicrosPerSecond + 1)));
         return res;
       }
       if (e.errc() == Errc::unauthenticated || e.errc() == Errc::validation_failed) {
@@ -143,7 +137,7 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
     }
     auto res = http::Response::redirect(303, safe_next(next));
     // Session rotation: a new token on every sign-in; the pre-session cookie is spent.
-    res.headers.emplace_back("Set-Cookie", set_cookie(names.session, result->session_token, ctx.secure_cookies));
+    res.headers.emplace_back("Set-Cookie", set_cookie(names.session, result->session.token, ctx.secure_cookies));
     res.headers.emplace_back("Set-Cookie", clear_cookie(names.presession, ctx.secure_cookies));
     return res;
   });
@@ -158,8 +152,7 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
       return http::Response::problem(Error(Errc::csrf_failed, "The form's CSRF token is missing or wrong"),
                                      req.request_id);
     }
-    identity::RequestContext rc{req.remote_ip, std::string(req.header("User-Agent").value_or("")), req.request_id};
-    auto revoked = ctx.auth.logout(who->session_token, rc);
+    auto revoked = ctx.sessions.revoke(who->session_token);
     if (!revoked) return http::Response::problem(revoked.error(), req.request_id);
     auto res = http::Response::redirect(303, "/login");
     res.headers.emplace_back("Set-Cookie", clear_cookie(names.session, ctx.secure_cookies));

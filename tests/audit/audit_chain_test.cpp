@@ -22,11 +22,12 @@ ChainFields sample() {
 }
 
 TEST(AuditChain, CanonicalJsonHasSortedKeysNoSpacesAndNulls) {
-  EXPECT_EQ(canonical_json(sample()),
-            R"({"account_id":"acc_1","action":"account.settings.changed","actor_id":"usr_1","actor_type":"user",)"
-            R"("at":1767225600000000,"details":{"from":false,"setting":"allow_uncertified_apps","to":true},)"
-            R"("id":"aud_1","ip":"203.0.113.7","partner_org_id":null,"request_id":"req_1","target_id":"acc_1",)"
-            R"("target_type":"account"})");
+  EXPECT_EQ(
+      canonical_json(sample()),
+      R"({"account_id":"acc_1","action":"account.settings.changed","actor_id":"usr_1","actor_type":"user",)"
+      R"("at":1767225600000000,"details":{"from":false,"setting":"allow_uncertified_apps","to":true},)"
+      R"("id":"aud_1","ip":"203.0.113.7","partner_org_id":null,"request_id":"req_1","target_id":"acc_1",)"
+      R"("target_type":"account"})");
 }
 
 TEST(AuditChain, HashIsSha256OfPrevHashNewlineCanonicalJson) {
@@ -62,8 +63,13 @@ TEST(AuditChain, EveryFieldAndThePreviousHashAreCovered) {
 TEST(AuditChain, SanitizeRepairsInvalidUtf8AndNul) {
   EXPECT_EQ(sanitize_text("plain"), "plain");
   EXPECT_EQ(sanitize_text("caf\xC3\xA9"), "caf\xC3\xA9");
-  EXPECT_EQ(sanitize_text("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(sanitize_text(std::string_view("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(sanitize_text("a\xFF"
+                          "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(sanitize_text(std::string_view("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(AuditChain, CanonicalDumpNeverThrowsOnInvalidUtf8) {

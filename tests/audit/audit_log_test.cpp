@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "audit_test_util.hpp"
+#include "core/ids.hpp"
 
 namespace cs::audit {
 namespace {
@@ -118,7 +119,8 @@ TEST_P(AuditAppendTest, HostileTextIsStoredSafelyAndStillVerifies) {
   auto conn = lease();
   AuditEvent e = event("user.login.failed");
   e.actor_id = std::string("bad\xFFutf8\0nul", 12);
-  e.details = {{"email", std::string("x\xFE@example.com")}, {"quote", "'); DROP TABLE audit_log; --"}};
+  e.details = {{"email", std::string("x\xFE@example.com")},
+               {"quote", "'); DROP TABLE audit_log; --"}};
   ASSERT_TRUE(log_.append(*conn, e));
   auto report = log_.verify(*conn);
   ASSERT_TRUE(report) << report.error().detail();

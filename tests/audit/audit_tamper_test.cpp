@@ -17,11 +17,14 @@ using test_support::event;
 
 class AuditTamperTest : public AuditLogTest {
  protected:
-  // What a DBA with direct access would do first.
+  // What a DBA with direct access would do first. (IF EXISTS: the chain must catch tampering on
+  // its own; DatabaseRefusesUpdateAndDelete is the test that the guards exist.)
   void drop_guards(store::Connection& conn) {
     auto st = backend() == store::Backend::sqlite
-                  ? conn.exec_script("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
-                  : conn.exec_script("DROP TRIGGER audit_log_append_only ON audit_log;");
+                  ? conn.exec_script(
+                        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS "
+                        "audit_log_no_delete;")
+                  : conn.exec_script("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;");
     ASSERT_TRUE(st) << st.error().detail();
   }
 
@@ -59,7 +62,8 @@ TEST_P(AuditTamperTest, AlteredDetailsAreNamed) {
   auto conn = lease();
   auto seqs = append_n(*conn, 5);
   drop_guards(*conn);
-  exec_ok(*conn, "UPDATE audit_log SET details = $1 WHERE seq = $2", {std::string(R"({"n":2})"), seqs[2]});
+  exec_ok(*conn, "UPDATE audit_log SET details = $1 WHERE seq = $2",
+          {std::string(R"({"n":2})"), seqs[2]});
   VerifyReport report = verify(*conn);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, seqs[2]);
@@ -71,7 +75,8 @@ TEST_P(AuditTamperTest, AlteredFieldOtherThanDetailsIsNamed) {
   auto conn = lease();
   auto seqs = append_n(*conn, 3);
   drop_guards(*conn);
-  exec_ok(*conn, "UPDATE audit_log SET actor_id = $1 WHERE seq = $2", {std::string("usr_innocent"), seqs[1]});
+  exec_ok(*conn, "UPDATE audit_log SET actor_id = $1 WHERE seq = $2",
+          {std::string("usr_innocent"), seqs[1]});
   VerifyReport report = verify(*conn);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, seqs[1]);
@@ -81,7 +86,8 @@ TEST_P(AuditTamperTest, DetailsThatAreNoLongerJsonAreNamed) {
   auto conn = lease();
   auto seqs = append_n(*conn, 2);
   drop_guards(*conn);
-  exec_ok(*conn, "UPDATE audit_log SET details = $1 WHERE seq = $2", {std::string("{not json"), seqs[0]});
+  exec_ok(*conn, "UPDATE audit_log SET details = $1 WHERE seq = $2",
+          {std::string("{not json"), seqs[0]});
   VerifyReport report = verify(*conn);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, seqs[0]);
@@ -99,7 +105,8 @@ TEST_P(AuditTamperTest, RewrittenEntryWithRecomputedHashBreaksTheNextLink) {
   victim.fields.details = {{"n", 999}};
   drop_guards(*conn);
   exec_ok(*conn, "UPDATE audit_log SET details = $1, hash = $2 WHERE seq = $3",
-          {canonical_dump(victim.fields.details), chain_hash(victim.prev_hash, victim.fields), victim.seq});
+          {canonical_dump(victim.fields.details), chain_hash(victim.prev_hash, victim.fields),
+           victim.seq});
   VerifyReport report = verify(*conn);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, seqs[2]);
@@ -134,20 +141,23 @@ TEST_P(AuditTamperTest, ReorderedEntriesAreNamed) {
   auto seqs = append_n(*conn, 4);
   drop_guards(*conn);
   const std::string swap =
-      "UPDATE audit_log SET id = $1, details = $2, action = $3, at = $4, prev_hash = $5, hash = $6 WHERE seq = $7";
+      "UPDATE audit_log SET id = $1, details = $2, action = $3, at = $4, prev_hash = $5, hash = $6 "
+      "WHERE seq = $7";
   auto entries = log_.list(*conn, {});
   ASSERT_TRUE(entries);
   const AuditEntry two = (*entries)[2];
   const AuditEntry three = (*entries)[1];
   ASSERT_EQ(two.seq, seqs[1]);
-  // Free the unique id first.
-  exec_ok(*conn, "UPDATE audit_log SET id = $1 WHERE seq = $2", {std::string("aud_tmp"), two.seq});
+  // Free the unique ids first.
+  exec_ok(*conn, "UPDATE audit_log SET id = $1 WHERE seq = $2", {std::string("aud_tmp2"), two.seq});
+  exec_ok(*conn, "UPDATE audit_log SET id = $1 WHERE seq = $2",
+          {std::string("aud_tmp3"), three.seq});
   exec_ok(*conn, swap,
-          {three.fields.id, canonical_dump(three.fields.details), three.fields.action, three.fields.at,
-           three.prev_hash, three.hash, two.seq});
+          {three.fields.id, canonical_dump(three.fields.details), three.fields.action,
+           three.fields.at, three.prev_hash, three.hash, two.seq});
   exec_ok(*conn, swap,
-          {two.fields.id, canonical_dump(two.fields.details), two.fields.action, two.fields.at, two.prev_hash,
-           two.hash, three.seq});
+          {two.fields.id, canonical_dump(two.fields.details), two.fields.action, two.fields.at,
+           two.prev_hash, two.hash, three.seq});
   VerifyReport report = verify(*conn);
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_bad_seq, seqs[1]);

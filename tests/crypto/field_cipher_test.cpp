@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/primitives.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cs::crypto {
 namespace {
@@ -67,8 +67,8 @@ TEST(FieldCipher, TamperedByteFailsAndErrorHidesPlaintext) {
 TEST(FieldCipher, MalformedStoredValuesFail) {
   KeyRing ring = KeyRing::generate();
   FieldCipher cipher(ring);
-  for (std::string_view bad : {"", "v1", "v1.", "v1.k1", "v1.k1.", "v2.k1.AAAA", "v1..AAAA", "v1.k1.!!!!",
-                               "plaintext-secret"}) {
+  for (std::string_view bad : {"", "v1", "v1.", "v1.k1", "v1.k1.", "v2.k1.AAAA", "v1..AAAA",
+                               "v1.k1.!!!!", "plaintext-secret"}) {
     auto result = cipher.decrypt(bad, kWebhook);
     ASSERT_FALSE(result) << bad;
     EXPECT_EQ(result.error().errc(), Errc::internal);
@@ -90,7 +90,7 @@ TEST(FieldCipher, UnknownKeyIdFails) {
 }
 
 TEST(FieldCipher, RelabellingWithAnotherKnownKeyIdFails) {
-  test_support::TempDir dir;
+  cs::testing::TempDir dir;
   KeyRing ring = KeyRing::generate();
   FieldCipher cipher(ring);
   const std::string stored = cipher.encrypt("x", kWebhook);
@@ -101,7 +101,7 @@ TEST(FieldCipher, RelabellingWithAnotherKnownKeyIdFails) {
 }
 
 TEST(FieldCipher, AfterAddKeyOldCiphertextsDecryptAndReencryptMovesThem) {
-  test_support::TempDir dir;
+  cs::testing::TempDir dir;
   const auto file = dir.path() / "keys.json";
   auto ring = KeyRing::load_or_create(file);
   ASSERT_TRUE(ring);

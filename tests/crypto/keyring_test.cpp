@@ -3,19 +3,21 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "crypto/primitives.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cs::crypto {
 namespace {
 
-using test_support::TempDir;
+using cs::testing::TempDir;
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -56,6 +58,30 @@ TEST(KeyRing, SecondLoadReturnsTheSameKeys) {
   EXPECT_EQ(first->active().bytes, second->active().bytes);
   EXPECT_TRUE(std::equal(first->token_hash_key().begin(), first->token_hash_key().end(),
                          second->token_hash_key().begin()));
+}
+
+TEST(KeyRing, ProcessesStartingTogetherShareOneKeyFile) {
+  // Two servers on a fresh data directory race to create the file; both must end up with the
+  // same keys, or one would write ciphertexts the other can never read.
+  TempDir dir;
+  const auto file = dir.path() / "keys.json";
+  constexpr int kRacers = 8;
+  std::vector<std::optional<KeyRing>> rings(kRacers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRacers; ++i) {
+    threads.emplace_back([&, i] {
+      auto ring = KeyRing::load_or_create(file);
+      if (ring) rings[i].emplace(std::move(*ring));
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& ring : rings) {
+    ASSERT_TRUE(ring.has_value());
+    EXPECT_EQ(ring->active().bytes, rings[0]->active().bytes);
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST(KeyRing, TokenHashKeyDiffersFromMasterKey) {
@@ -101,7 +127,8 @@ TEST(KeyRing, ListShowsIdsAndActiveButNoKeyMaterial) {
   EXPECT_TRUE(infos[1].active);
   // Rendered as JSON (what `keys list --json` will print) it contains no key, in any encoding.
   nlohmann::json listed = nlohmann::json::array();
-  for (const auto& info : infos) listed.push_back({{"id", info.id}, {"created_at", info.created_at}, {"active", info.active}});
+  for (const auto& info : infos)
+    listed.push_back({{"id", info.id}, {"created_at", info.created_at}, {"active", info.active}});
   const std::string text = listed.dump();
   for (const auto* key : {ring->find("k1"), ring->find("k2")}) {
     ASSERT_NE(key, nullptr);
@@ -118,7 +145,8 @@ TEST(KeyRing, AddKeyActivatesPersistsAndKeepsOldKeysAndTokenKey) {
   auto ring = KeyRing::load_or_create(file);
   ASSERT_TRUE(ring);
   const auto old_key = ring->active().bytes;
-  const std::vector<std::uint8_t> token_key(ring->token_hash_key().begin(), ring->token_hash_key().end());
+  const std::vector<std::uint8_t> token_key(ring->token_hash_key().begin(),
+                                            ring->token_hash_key().end());
   auto id = ring->add_key(file);
   ASSERT_TRUE(id);
   EXPECT_EQ(*id, "k2");
@@ -132,7 +160,8 @@ TEST(KeyRing, AddKeyActivatesPersistsAndKeepsOldKeysAndTokenKey) {
   ASSERT_TRUE(reloaded);
   EXPECT_EQ(reloaded->active().id, "k2");
   EXPECT_EQ(reloaded->active().bytes, ring->active().bytes);
-  EXPECT_EQ(std::vector<std::uint8_t>(reloaded->token_hash_key().begin(), reloaded->token_hash_key().end()),
+  EXPECT_EQ(std::vector<std::uint8_t>(reloaded->token_hash_key().begin(),
+                                      reloaded->token_hash_key().end()),
             token_key);
   EXPECT_EQ(*ring->add_key(file), "k3");
 }

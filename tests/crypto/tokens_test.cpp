@@ -29,7 +29,8 @@ TEST(Tokens, RecognisesEveryPrefix) {
 
 TEST(Tokens, HmacMatchesRfc4231StyleVector) {
   // HMAC-SHA256 with a 32-byte key of 0x0b and message "Hi There", computed independently:
-  // python3 -c "import hmac,hashlib;print(hmac.new(b'\x0b'*32,b'Hi There',hashlib.sha256).hexdigest())"
+  // python3 -c "import hmac,hashlib;print(hmac.new(b'\x0b'*32,b'Hi
+  // There',hashlib.sha256).hexdigest())"
   std::array<std::uint8_t, 32> key{};
   key.fill(0x0b);
   EXPECT_EQ(hmac_hex(key, "Hi There"),
@@ -43,7 +44,7 @@ TEST(Tokens, HasherStoresKeyedHashNotToken) {
   const std::string stored = hasher.hash(token);
   EXPECT_EQ(stored.size(), 64u);
   EXPECT_EQ(stored.find(token), std::string::npos);
-  EXPECT_NE(stored, sha256_hex(token));  // keyed, not a bare digest
+  EXPECT_NE(stored, sha256_hex(token));   // keyed, not a bare digest
   EXPECT_EQ(stored, hasher.hash(token));  // deterministic, so it can be looked up
   EXPECT_TRUE(hasher.matches(token, stored));
   EXPECT_FALSE(hasher.matches(token + "x", stored));

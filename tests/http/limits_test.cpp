@@ -14,9 +14,8 @@ class LimitsTest : public ::testing::Test {
  protected:
   void start(ServerOptions o = test_options()) {
     s_.router.add("GET", "/hello", [](Request&) { return Response::text(200, "hello"); });
-    s_.router.add("POST", "/small", [](Request& r) {
-      return Response::text(200, std::to_string(r.body.size()));
-    });
+    s_.router.add("POST", "/small",
+                  [](Request& r) { return Response::text(200, std::to_string(r.body.size())); });
     s_.router.add("POST", "/upload", RouteOptions{.max_body = 4 * 1024 * 1024},
                   [](Request& r) { return Response::text(200, std::to_string(r.body.size())); });
     s_.router.add("POST", "/slow-body", RouteOptions{.body_timeout = 300ms},

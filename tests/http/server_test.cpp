@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/http/test_client.hpp"
@@ -35,9 +37,8 @@ class ServerTest : public ::testing::Test {
               .with_field("name"),
           r.request_id);
     });
-    s_.router.add("GET", "/throws", [](Request&) -> Response {
-      throw std::runtime_error("db password is hunter2");
-    });
+    s_.router.add("GET", "/throws",
+                  [](Request&) -> Response { throw std::runtime_error("db password is hunter2"); });
     s_.router.add("GET", "/query", [](Request& r) {
       return Response::json(200, {{"q", r.query_param("q").value_or("-")},
                                   {"c", std::string(r.cookie("sid").value_or("-"))},
@@ -269,7 +270,17 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   ASSERT_TRUE(c.request("GET", "/v1/envelopes/a"));
   ASSERT_TRUE(c.request("GET", "/v1/envelopes/b"));
   ASSERT_TRUE(c.request("GET", "/nope"));
-  auto text = s_.metrics.render();
+  // A request is recorded just after its response is written, so the client may read the
+  // response first: wait until the last one is in.
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text = s_.metrics.render();
+    if (text.find("http_requests_in_flight 0\n") != std::string::npos &&
+        text.find("status=\"404\"") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/v1/envelopes/{id}\",method=\"GET\","
                               "status=\"200\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"unmatched\",method=\"GET\","
@@ -280,6 +291,42 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_THAT(text, HasSubstr("http_connections_open 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 0\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE jobs_queue_depth gauge\njobs_queue_depth 7\n"));
+}
+
+TEST(AccessLogTest, OneJsonLinePerRequestThroughTheAccessLogger) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  auto logger = std::make_shared<spdlog::logger>("access", sink);
+  logger->set_pattern("%v");
+  spdlog::drop("access");
+  spdlog::register_logger(logger);
+
+  {
+    TestServer s;
+    s.router.add("GET", "/items/{id}", [](Request&) { return Response::text(200, "item"); });
+    auto o = test_options();
+    o.access_log = true;
+    ASSERT_TRUE(s.start(o));
+    TestClient c(s.port());
+    ASSERT_TRUE(c.request("GET", "/items/42", {{"X-Request-Id", "log-me"}, {"User-Agent", "t/1"}}));
+    s.stop();  // the line is written once the response is out; stop() waits for it
+  }
+  spdlog::drop("access");
+
+  auto text = out.str();
+  ASSERT_FALSE(text.empty());
+  auto line = nlohmann::json::parse(text.substr(0, text.find('\n')));
+  EXPECT_EQ(line["request_id"], "log-me");
+  EXPECT_EQ(line["method"], "GET");
+  EXPECT_EQ(line["path"], "/items/42");
+  EXPECT_EQ(line["route"], "/items/{id}");
+  EXPECT_EQ(line["status"], 200);
+  EXPECT_EQ(line["user_agent"], "t/1");
+  EXPECT_EQ(line["remote_ip"], "127.0.0.1");
+  EXPECT_EQ(line["bytes_out"].get<int>() > 0, true);
+  EXPECT_TRUE(line.contains("latency_us"));
+  EXPECT_TRUE(line.contains("ts"));
+  EXPECT_TRUE(line.contains("bytes_in"));
 }
 
 TEST(ServerStartTest, AddressInUseIsAnError) {

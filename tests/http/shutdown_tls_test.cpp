@@ -80,7 +80,8 @@ std::string https_request(std::uint16_t port, const std::string& request) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
-    if (SSL_connect(ssl) == 1 && SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0) {
+    if (SSL_connect(ssl) == 1 &&
+        SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0) {
       char buf[4096];
       int n;
       while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
@@ -96,14 +97,14 @@ TEST(TlsTest, HttpsRequestCarriesHsts) {
   TempDir dir;
   auto cert = dir.path / "cert.pem";
   auto key = dir.path / "key.pem";
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
-                    key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
+      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
 
   TestServer s;
-  s.router.add("GET", "/hello", [](Request& r) {
-    return Response::text(200, r.tls ? "secure" : "plain");
-  });
+  s.router.add("GET", "/hello",
+               [](Request& r) { return Response::text(200, r.tls ? "secure" : "plain"); });
   auto o = test_options();
   o.tls_cert_file = cert.string();
   o.tls_key_file = key.string();
@@ -116,7 +117,8 @@ TEST(TlsTest, HttpsRequestCarriesHsts) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(raw.substr(head_end + 4), "secure");
-  EXPECT_THAT(r->header("Strict-Transport-Security").value_or(""), ::testing::HasSubstr("max-age="));
+  EXPECT_THAT(r->header("Strict-Transport-Security").value_or(""),
+              ::testing::HasSubstr("max-age="));
 }
 
 TEST(TlsTest, MissingKeyFileFailsToStart) {

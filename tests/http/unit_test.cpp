@@ -12,8 +12,8 @@
 namespace http {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 Request json_request(std::string content_type, std::string body) {
   Request r;
@@ -154,9 +154,16 @@ TEST(MiddlewareTest, RequestIdValidation) {
 }
 
 TEST(MiddlewareTest, AccessLogLineIsJsonWithAllFields) {
-  AccessLogEntry e{.request_id = "r1", .method = "GET", .path = "/x\"y", .route = "/x",
-                   .remote_ip = "127.0.0.1", .user_agent = "ua\xff", .status = 200,
-                   .latency = std::chrono::microseconds(42), .bytes_in = 3, .bytes_out = 9};
+  AccessLogEntry e{.request_id = "r1",
+                   .method = "GET",
+                   .path = "/x\"y",
+                   .route = "/x",
+                   .remote_ip = "127.0.0.1",
+                   .user_agent = "ua\xff",
+                   .status = 200,
+                   .latency = std::chrono::microseconds(42),
+                   .bytes_in = 3,
+                   .bytes_out = 9};
   auto j = json::parse(access_log_line(e));
   for (const char* key : {"ts", "request_id", "method", "path", "route", "status", "latency_us",
                           "bytes_in", "bytes_out", "remote_ip", "user_agent"}) {
@@ -174,13 +181,22 @@ TEST(MetricsTest, RendersPrometheusText) {
   s->observe(200, std::chrono::milliseconds(20));
   s->observe(500, std::chrono::seconds(20));
   auto text = m.render();
-  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/v1/x/{id}\",method=\"GET\",status=\"200\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"/v1/x/{id}\",method=\"GET\",status=\"500\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/{id}\",method=\"GET\",le=\"0.0005\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/{id}\",method=\"GET\",le=\"0.025\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/{id}\",method=\"GET\",le=\"10\"} 2\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("http_requests_total{route=\"/v1/x/{id}\",method=\"GET\",status=\"200\"} 2\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("http_requests_total{route=\"/v1/x/{id}\",method=\"GET\",status=\"500\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/"
+                              "{id}\",method=\"GET\",le=\"0.0005\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/"
+                              "{id}\",method=\"GET\",le=\"0.025\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_bucket{route=\"/v1/x/"
+                              "{id}\",method=\"GET\",le=\"10\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("le=\"+Inf\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr("http_request_duration_seconds_count{route=\"/v1/x/{id}\",method=\"GET\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("http_request_duration_seconds_count{route=\"/v1/x/{id}\",method=\"GET\"} 3\n"));
 }
 
 TEST(ResponseTest, ProblemCarriesExtraHeadersAndNoDetail) {

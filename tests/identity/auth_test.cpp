@@ -16,8 +16,8 @@ class AuthTest : public IdentityTest {
     alice_ = make_user("alice@example.com");
   }
 
-  LoginResult login(const std::string& email, const std::string& password, const std::string& ip = "203.0.113.5",
-                    const std::string& previous = "") {
+  LoginResult login(const std::string& email, const std::string& password,
+                    const std::string& ip = "203.0.113.5", const std::string& previous = "") {
     return auth().login({email, password, ip, "test-agent", "req-1", previous});
   }
 
@@ -69,7 +69,8 @@ TEST_P(AuthTest, WrongPasswordAndUnknownEmailLookTheSame) {
   EXPECT_EQ(failures[2].fields.target_id, alice_.id);
   EXPECT_EQ(failures[1].fields.details["reason"], "unknown_email");
   for (const auto& e : failures) {
-    EXPECT_EQ(e.fields.details.dump().find(kPassword), std::string::npos);  // passwords never logged
+    EXPECT_EQ(e.fields.details.dump().find(kPassword),
+              std::string::npos);  // passwords never logged
   }
 }
 
@@ -120,7 +121,8 @@ TEST_P(AuthTest, UnknownEmailsLockOutLikeRealOnes) {
   EXPECT_EQ(sixth.error().error.errc(), Errc::account_locked);
   EXPECT_EQ(sixth.error().error.message(), fifth.error().error.message());
   clock_.advance(15 * kMinute);
-  EXPECT_EQ(login("ghost@example.com", "whatever password").error().error.errc(), Errc::unauthenticated);
+  EXPECT_EQ(login("ghost@example.com", "whatever password").error().error.errc(),
+            Errc::unauthenticated);
 }
 
 TEST_P(AuthTest, OneAddressIsThrottledAfterTwentyFailures) {
@@ -148,7 +150,8 @@ TEST_P(AuthTest, DisabledUsersCannotSignIn) {
   ASSERT_TRUE(directory().set_user_status(alice_.id, UserStatus::disabled, Actor::operator_cli()));
   auto wrong = login("alice@example.com", "wrong password!!");
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().error.errc(), Errc::unauthenticated);  // nothing revealed without the password
+  EXPECT_EQ(wrong.error().error.errc(),
+            Errc::unauthenticated);  // nothing revealed without the password
   auto right = login("alice@example.com", kPassword);
   ASSERT_FALSE(right);
   EXPECT_EQ(right.error().error.errc(), Errc::forbidden);

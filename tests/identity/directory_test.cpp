@@ -11,8 +11,13 @@ class DirectoryTest : public IdentityTest {
  protected:
   // Everything a failed create must leave untouched.
   std::vector<std::int64_t> snapshot() {
-    return {count("partner_orgs"), count("accounts"), count("users"), count("account_memberships"),
-            count("partner_memberships"), count("staff_roles"), count("audit_log")};
+    return {count("partner_orgs"),
+            count("accounts"),
+            count("users"),
+            count("account_memberships"),
+            count("partner_memberships"),
+            count("staff_roles"),
+            count("audit_log")};
   }
 };
 
@@ -46,7 +51,8 @@ TEST_P(DirectoryTest, CreatesPartnerOrgWithAuditEntry) {
 TEST_P(DirectoryTest, CreatesAccountsOwnedOrNot) {
   auto org = directory().create_partner_org({"Acme", false}, Actor::system());
   ASSERT_TRUE(org);
-  auto owned = directory().create_account({"Acme Sandbox", Environment::sandbox, org->id}, Actor::system());
+  auto owned =
+      directory().create_account({"Acme Sandbox", Environment::sandbox, org->id}, Actor::system());
   ASSERT_TRUE(owned) << owned.error().detail();
   EXPECT_EQ(owned->partner_org_id, org->id);
   EXPECT_FALSE(owned->allow_uncertified_apps);
@@ -65,7 +71,8 @@ TEST_P(DirectoryTest, CreatesAccountsOwnedOrNot) {
 
 TEST_P(DirectoryTest, AccountWithUnknownOwnerIsRejectedAndWritesNothing) {
   auto before = snapshot();
-  for (const std::string& owner : {new_id("ptn"), std::string("ptn_nope"), std::string("'; DROP TABLE accounts;--")}) {
+  for (const std::string& owner :
+       {new_id("ptn"), std::string("ptn_nope"), std::string("'; DROP TABLE accounts;--")}) {
     auto a = directory().create_account({"Orphan", Environment::sandbox, owner}, Actor::system());
     ASSERT_FALSE(a) << owner;
     EXPECT_EQ(a.error().errc(), Errc::not_found);
@@ -106,7 +113,8 @@ TEST_P(DirectoryTest, CreatesUserWithNormalisedEmailAndArgon2Hash) {
 TEST_P(DirectoryTest, DuplicateEmailIsAConflictAndWritesNothing) {
   make_user("alice@example.com");
   auto before = snapshot();
-  auto dup = directory().create_user({"ALICE@example.com ", "Alice Two", kPassword}, Actor::operator_cli());
+  auto dup = directory().create_user({"ALICE@example.com ", "Alice Two", kPassword},
+                                     Actor::operator_cli());
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().errc(), Errc::conflict);
   EXPECT_EQ(dup.error().message(), "A user with this email already exists");
@@ -156,22 +164,33 @@ TEST_P(DirectoryTest, UnknownIdsAreNotFound) {
     EXPECT_EQ(p.error().errc(), Errc::not_found);
   }
   EXPECT_EQ(directory().get_account(new_id("acc")).error().errc(), Errc::not_found);
-  EXPECT_EQ(directory().get_account(new_id("usr")).error().errc(), Errc::not_found);  // wrong prefix
+  EXPECT_EQ(directory().get_account(new_id("usr")).error().errc(),
+            Errc::not_found);  // wrong prefix
   EXPECT_EQ(directory().get_partner_org(new_id("ptn")).error().errc(), Errc::not_found);
 
   User u = make_user("alice@example.com");
   Account acc = make_account("Globex");
   auto before = snapshot();
-  EXPECT_EQ(directory().grant_account_role(new_id("acc"), u.id, AccountRole::admin, Actor::system()).error().errc(),
+  EXPECT_EQ(directory()
+                .grant_account_role(new_id("acc"), u.id, AccountRole::admin, Actor::system())
+                .error()
+                .errc(),
             Errc::not_found);
-  auto no_user = directory().grant_account_role(acc.id, new_id("usr"), AccountRole::admin, Actor::system());
+  auto no_user =
+      directory().grant_account_role(acc.id, new_id("usr"), AccountRole::admin, Actor::system());
   ASSERT_FALSE(no_user);
   EXPECT_EQ(no_user.error().errc(), Errc::not_found);
   EXPECT_EQ(no_user.error().field(), "user_id");
   EXPECT_EQ(
-      directory().grant_partner_role(new_id("ptn"), u.id, PartnerRole::partner_admin, Actor::system()).error().errc(),
+      directory()
+          .grant_partner_role(new_id("ptn"), u.id, PartnerRole::partner_admin, Actor::system())
+          .error()
+          .errc(),
       Errc::not_found);
-  EXPECT_EQ(directory().grant_staff_role(new_id("usr"), StaffRole::platform_operator, Actor::system()).error().errc(),
+  EXPECT_EQ(directory()
+                .grant_staff_role(new_id("usr"), StaffRole::platform_operator, Actor::system())
+                .error()
+                .errc(),
             Errc::not_found);
   EXPECT_EQ(snapshot(), before);
 }
@@ -182,17 +201,23 @@ TEST_P(DirectoryTest, GrantsAreIdempotentAuditedAndBuildThePrincipal) {
   auto org = directory().create_partner_org({"Acme", false}, Actor::system());
   ASSERT_TRUE(org);
 
-  auto granted = directory().grant_account_role(acc.id, u.id, AccountRole::sender, Actor::operator_cli());
+  auto granted =
+      directory().grant_account_role(acc.id, u.id, AccountRole::sender, Actor::operator_cli());
   ASSERT_TRUE(granted);
   EXPECT_TRUE(*granted);
-  auto again = directory().grant_account_role(acc.id, u.id, AccountRole::sender, Actor::operator_cli());
+  auto again =
+      directory().grant_account_role(acc.id, u.id, AccountRole::sender, Actor::operator_cli());
   ASSERT_TRUE(again);
   EXPECT_FALSE(*again);
   // A different role replaces the first: one role per user and account.
-  ASSERT_TRUE(directory().grant_account_role(acc.id, u.id, AccountRole::admin, Actor::operator_cli()));
-  ASSERT_TRUE(*directory().grant_partner_role(org->id, u.id, PartnerRole::partner_developer, Actor::operator_cli()));
-  ASSERT_TRUE(*directory().grant_staff_role(u.id, StaffRole::security_reviewer, Actor::operator_cli()));
-  EXPECT_FALSE(*directory().grant_staff_role(u.id, StaffRole::security_reviewer, Actor::operator_cli()));
+  ASSERT_TRUE(
+      directory().grant_account_role(acc.id, u.id, AccountRole::admin, Actor::operator_cli()));
+  ASSERT_TRUE(*directory().grant_partner_role(org->id, u.id, PartnerRole::partner_developer,
+                                              Actor::operator_cli()));
+  ASSERT_TRUE(
+      *directory().grant_staff_role(u.id, StaffRole::security_reviewer, Actor::operator_cli()));
+  EXPECT_FALSE(
+      *directory().grant_staff_role(u.id, StaffRole::security_reviewer, Actor::operator_cli()));
 
   auto account_grants = audit_entries("account.role.granted");
   ASSERT_EQ(account_grants.size(), 2u);  // newest first
@@ -205,7 +230,8 @@ TEST_P(DirectoryTest, GrantsAreIdempotentAuditedAndBuildThePrincipal) {
   auto principal = directory().load_principal(u.id);
   ASSERT_TRUE(principal);
   EXPECT_EQ(principal->user_id, u.id);
-  EXPECT_EQ(principal->account_roles, (std::map<std::string, AccountRole>{{acc.id, AccountRole::admin}}));
+  EXPECT_EQ(principal->account_roles,
+            (std::map<std::string, AccountRole>{{acc.id, AccountRole::admin}}));
   EXPECT_EQ(principal->partner_roles,
             (std::map<std::string, PartnerRole>{{org->id, PartnerRole::partner_developer}}));
   EXPECT_EQ(principal->staff_roles, (std::set<StaffRole>{StaffRole::security_reviewer}));
@@ -218,7 +244,8 @@ TEST_P(DirectoryTest, GrantsAreIdempotentAuditedAndBuildThePrincipal) {
   ASSERT_EQ(directory().list_user_accounts(u.id)->size(), 1u);
   ASSERT_EQ(directory().list_partner_members(org->id)->size(), 1u);
   ASSERT_EQ(directory().list_user_partner_orgs(u.id)->size(), 1u);
-  EXPECT_EQ(*directory().list_staff_roles(u.id), std::vector<StaffRole>{StaffRole::security_reviewer});
+  EXPECT_EQ(*directory().list_staff_roles(u.id),
+            std::vector<StaffRole>{StaffRole::security_reviewer});
 }
 
 TEST_P(DirectoryTest, RevokesRoles) {
@@ -227,7 +254,8 @@ TEST_P(DirectoryTest, RevokesRoles) {
   auto org = directory().create_partner_org({"Acme", false}, Actor::system());
   ASSERT_TRUE(org);
   ASSERT_TRUE(directory().grant_account_role(acc.id, u.id, AccountRole::admin, Actor::system()));
-  ASSERT_TRUE(directory().grant_partner_role(org->id, u.id, PartnerRole::partner_admin, Actor::system()));
+  ASSERT_TRUE(
+      directory().grant_partner_role(org->id, u.id, PartnerRole::partner_admin, Actor::system()));
   ASSERT_TRUE(directory().grant_staff_role(u.id, StaffRole::platform_operator, Actor::system()));
 
   EXPECT_TRUE(*directory().revoke_account_role(acc.id, u.id, Actor::system()));
@@ -258,7 +286,10 @@ TEST_P(DirectoryTest, DisablingAUserEndsTheirSessions) {
   auto entries = audit_entries("user.status_changed");
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].fields.details["new"], "disabled");
-  EXPECT_EQ(directory().set_user_status(new_id("usr"), UserStatus::active, Actor::system()).error().errc(),
+  EXPECT_EQ(directory()
+                .set_user_status(new_id("usr"), UserStatus::active, Actor::system())
+                .error()
+                .errc(),
             Errc::not_found);
 }
 

@@ -90,9 +90,12 @@ Resource resource_for(const Row& row, bool own) {
 
 char letter(const AccessDecision& d) {
   switch (d.outcome()) {
-    case AccessDecision::Outcome::allow: return 'A';
-    case AccessDecision::Outcome::deny_forbidden: return 'F';
-    case AccessDecision::Outcome::deny_not_found: return 'N';
+    case AccessDecision::Outcome::allow:
+      return 'A';
+    case AccessDecision::Outcome::deny_forbidden:
+      return 'F';
+    case AccessDecision::Outcome::deny_not_found:
+      return 'N';
   }
   return '?';
 }
@@ -107,8 +110,9 @@ TEST(PolicyMatrix, EveryRoleActionAndTenantMatchesTheTable) {
       const char* expected = own ? row.own : row.other;
       for (std::size_t c = 0; c < cols.size(); ++c) {
         char got = letter(decide(cols[c].principal, row.action, resource_for(row, own)));
-        EXPECT_EQ(got, expected[c]) << "action=" << to_string(row.action) << " role=" << cols[c].name
-                                    << " tenant=" << (own ? "own" : "other");
+        EXPECT_EQ(got, expected[c])
+            << "action=" << to_string(row.action) << " role=" << cols[c].name
+            << " tenant=" << (own ? "own" : "other");
         ++checked;
       }
     }
@@ -131,8 +135,10 @@ TEST(Policy, RolesInDifferentTenantsDoNotMix) {
   // Admin of one account and sender of another: admin rights stay in the first account.
   Principal p{"usr_x", {}, {{"acc_a", AccountRole::admin}, {"acc_b", AccountRole::sender}}, {}};
   EXPECT_TRUE(decide(p, Action::account_manage_settings, Resource::account("acc_a")).allowed());
-  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_b")), AccessDecision::forbidden());
-  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_c")), AccessDecision::not_found());
+  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_b")),
+            AccessDecision::forbidden());
+  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_c")),
+            AccessDecision::not_found());
 }
 
 TEST(Policy, PartnerRoleDoesNotReachAnAccountTheOrgOwns) {
@@ -145,7 +151,8 @@ TEST(Policy, PartnerRoleDoesNotReachAnAccountTheOrgOwns) {
 TEST(Policy, StaffPlusMembershipUnionsPermissions) {
   Principal p{"usr_x", {StaffRole::platform_operator}, {{"acc_a", AccountRole::admin}}, {}};
   EXPECT_TRUE(decide(p, Action::account_manage_settings, Resource::account("acc_a")).allowed());
-  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_b")), AccessDecision::forbidden());
+  EXPECT_EQ(decide(p, Action::account_manage_settings, Resource::account("acc_b")),
+            AccessDecision::forbidden());
   EXPECT_TRUE(decide(p, Action::operator_manage, Resource::platform()).allowed());
 }
 

@@ -51,8 +51,9 @@ TEST_P(SessionTest, CreatesAndResolvesAndStoresOnlyTheHash) {
 
 TEST_P(SessionTest, UnknownAndMalformedTokensAreUnauthenticated) {
   ASSERT_TRUE(sessions().create(user_.id, "", ""));
-  for (const std::string& t : {crypto::generate_token(crypto::kSessionPrefix), crypto::generate_token("cs_at_"),
-                               std::string(""), std::string("cs_ss_"), std::string("cs_ss_' OR 1=1 --")}) {
+  for (const std::string& t :
+       {crypto::generate_token(crypto::kSessionPrefix), crypto::generate_token("cs_at_"),
+        std::string(""), std::string("cs_ss_"), std::string("cs_ss_' OR 1=1 --")}) {
     auto r = sessions().resolve(t);
     ASSERT_FALSE(r) << t;
     EXPECT_EQ(r.error().errc(), Errc::unauthenticated);
@@ -149,7 +150,9 @@ TEST(Csrf, BoundToTheBindingAndTheKey) {
   // The constructor never touches the database; a dangling reference is never used here.
   struct NoDatabase : store::Database {
     store::Backend backend() const override { return store::Backend::sqlite; }
-    Result<store::ConnectionLease> connect() override { return fail(Errc::internal, "no database"); }
+    Result<store::ConnectionLease> connect() override {
+      return fail(Errc::internal, "no database");
+    }
     Status ping() override { return {}; }
   } no_db;
   SessionService s(no_db, clock, keys.token_hash_key());

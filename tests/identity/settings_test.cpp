@@ -30,7 +30,9 @@ class AccountSettingTest : public IdentityTest {
     return p ? *p : Principal{};
   }
 
-  bool stored_flag(const std::string& account_id) { return directory().get_account(account_id)->allow_uncertified_apps; }
+  bool stored_flag(const std::string& account_id) {
+    return directory().get_account(account_id)->allow_uncertified_apps;
+  }
 
   Account globex_, other_;
   Principal admin_, sender_, other_admin_, operator_;
@@ -95,7 +97,8 @@ TEST_P(AccountSettingTest, AnotherTenantsAdminGetsNotFound) {
   EXPECT_EQ(r.error().errc(), Errc::not_found);
   EXPECT_FALSE(stored_flag(globex_.id));
   // Same answer as for an account that does not exist at all.
-  auto missing = directory().set_allow_uncertified_apps(other_admin_, new_id("acc"), true, request_);
+  auto missing =
+      directory().set_allow_uncertified_apps(other_admin_, new_id("acc"), true, request_);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().errc(), Errc::not_found);
   EXPECT_EQ(missing.error().message(), r.error().message());

@@ -134,7 +134,9 @@ TEST_F(ServerTest, GarbageOnTheSocketGetsA400OrAClosedConnection) {
   while ((n = read(fd, buf, sizeof buf)) > 0) reply.append(buf, static_cast<std::size_t>(n));
   close(fd);
   // Either a 400 problem, or the server simply closed: it never answers 2xx to garbage.
-  if (!reply.empty()) EXPECT_NE(reply.find(" 400 "), std::string::npos) << reply;
+  if (!reply.empty()) {
+    EXPECT_NE(reply.find(" 400 "), std::string::npos) << reply;
+  }
   // And the server is still fine afterwards.
   EXPECT_EQ(http_get(url("/healthz")).status, 200);
 }

@@ -77,9 +77,7 @@ TEST_F(BlobStoreTest, UnknownHashIsNotFound) {
 
 TEST_F(BlobStoreTest, PathTraversalAndMalformedHashesNeverTouchTheFilesystem) {
   // A file outside the store that a traversal would reach.
-  {
-    std::ofstream(dir_.path() / "secret") << "top secret";
-  }
+  { std::ofstream(dir_.path() / "secret") << "top secret"; }
   auto ref = store_.put(bytes("x"));
   ASSERT_TRUE(ref);
   std::string upper = ref->sha256;
@@ -88,10 +86,10 @@ TEST_F(BlobStoreTest, PathTraversalAndMalformedHashesNeverTouchTheFilesystem) {
       "../../etc/passwd",
       "../secret",
       "../../../../../../" + std::string(46, 'a'),
-      ref->sha256.substr(0, 63),           // truncated
-      ref->sha256 + "0",                   // too long
-      upper,                               // upper case is not the canonical name
-      std::string(63, 'a') + "g",          // not hex
+      ref->sha256.substr(0, 63),   // truncated
+      ref->sha256 + "0",           // too long
+      upper,                       // upper case is not the canonical name
+      std::string(63, 'a') + "g",  // not hex
       std::string(32, 'a') + "/" + std::string(31, 'a'),
       std::string(63, 'a') + std::string(1, '\0'),
       "",
@@ -112,9 +110,7 @@ TEST_F(BlobStoreTest, PathTraversalAndMalformedHashesNeverTouchTheFilesystem) {
 TEST_F(BlobStoreTest, CorruptedFileOnDiskIsNotServed) {
   auto ref = store_.put(bytes("original"));
   ASSERT_TRUE(ref);
-  {
-    std::ofstream(store_.path_for(ref->sha256), std::ios::trunc) << "tampered";
-  }
+  { std::ofstream(store_.path_for(ref->sha256), std::ios::trunc) << "tampered"; }
   auto got = store_.get(ref->sha256);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().errc(), Errc::internal);

@@ -77,7 +77,8 @@ TEST_P(DatabaseTest, QueryOneAnswersNothingOrFailsOnSeveralRows) {
   auto none = conn->query_one("SELECT id FROM things");
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->has_value());
-  ASSERT_TRUE(conn->exec_script("INSERT INTO things (id) VALUES ('x'); INSERT INTO things (id) VALUES ('y')"));
+  ASSERT_TRUE(conn->exec_script(
+      "INSERT INTO things (id) VALUES ('x'); INSERT INTO things (id) VALUES ('y')"));
   auto two = conn->query_one("SELECT id FROM things");
   ASSERT_FALSE(two);
   EXPECT_EQ(two.error().errc(), Errc::internal);
@@ -95,7 +96,8 @@ TEST_P(DatabaseTest, UniqueViolationIsConflict) {
 
 TEST_P(DatabaseTest, FailureMessageNeverCarriesSql) {
   auto conn = lease();
-  auto bad = conn->query("SELECT secret_column FROM no_such_table WHERE id = $1", std::vector<Value>{std::string("x")});
+  auto bad = conn->query("SELECT secret_column FROM no_such_table WHERE id = $1",
+                         std::vector<Value>{std::string("x")});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().errc(), Errc::internal);
   EXPECT_EQ(bad.error().message().find("no_such_table"), std::string::npos);
@@ -193,7 +195,8 @@ TEST_P(DatabaseTest, PreparedStatementsAreReusedPerConnection) {
 
 TEST_P(DatabaseTest, WrongParameterCountIsAnError) {
   auto conn = lease();
-  auto r = conn->exec("INSERT INTO things (id, n) VALUES ($1, $2)", std::vector<Value>{std::string("x")});
+  auto r = conn->exec("INSERT INTO things (id, n) VALUES ($1, $2)",
+                      std::vector<Value>{std::string("x")});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().errc(), Errc::internal);
 }
@@ -249,7 +252,8 @@ TEST(OpenDatabase, UnknownSchemeAndUnreachableServerFailWithoutLeakingDetail) {
   auto bad = open_database({.url = "mysql://host/db"});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message().find("mysql"), std::string::npos);
-  auto down = open_database({.url = "postgresql:///x?host=/nonexistent-cs-socket-dir&user=postgres"});
+  auto down =
+      open_database({.url = "postgresql:///x?host=/nonexistent-cs-socket-dir&user=postgres"});
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().errc(), Errc::unavailable);
   EXPECT_EQ(down.error().message().find("nonexistent"), std::string::npos);
@@ -275,7 +279,8 @@ TEST(PostgresPool, BrokenConnectionIsReplacedOnTheNextLease) {
     auto admin = open_database({.url = t.url, .pool_size = 1});
     ASSERT_TRUE(admin);
     Value p[] = {pid};
-    ASSERT_TRUE((*admin)->connect().value()->query("SELECT pg_terminate_backend($1::int, 10000)", p));
+    ASSERT_TRUE(
+        (*admin)->connect().value()->query("SELECT pg_terminate_backend($1::int, 10000)", p));
   }
   {
     auto conn = t.db->connect();

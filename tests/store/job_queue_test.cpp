@@ -9,7 +9,7 @@
 #include "core/ids.hpp"
 #include "support/test_database.hpp"
 
-namespace cs::store::jobs {
+namespace cs::store {
 namespace {
 
 constexpr Micros kSecond = kMicrosPerSecond;
@@ -23,13 +23,14 @@ class JobQueueTest : public cs::testing::BothBackends {
     EXPECT_TRUE(id) << id.error().detail();
     return id ? *id : "";
   }
-  std::optional<Job> claim_one(std::string_view worker = "w1", const std::vector<std::string>& kinds = {}) {
+  std::optional<Job> claim_one(std::string_view worker = "w1",
+                               const std::vector<std::string>& kinds = {}) {
     auto j = claim(db(), worker, kLease, kinds, clock_);
     EXPECT_TRUE(j) << j.error().detail();
     return j ? *j : std::nullopt;
   }
   Job must_find(const std::string& id) {
-    auto j = find(db(), id);
+    auto j = find_job(db(), id);
     EXPECT_TRUE(j && j->has_value());
     return j && *j ? **j : Job{};
   }
@@ -186,7 +187,8 @@ TEST_P(JobQueueTest, TwoConcurrentWorkersProcessEveryJobExactlyOnce) {
   {
     auto conn = lease();
     ASSERT_TRUE(in_transaction(*conn, [&](Connection& c) -> Status {
-      for (int i = 0; i < kJobs; ++i) CS_TRY(enqueue(c, {.kind = "k", .payload = std::to_string(i)}, clock_));
+      for (int i = 0; i < kJobs; ++i)
+        CS_TRY(enqueue(c, {.kind = "k", .payload = std::to_string(i)}, clock_));
       return {};
     }));
   }
@@ -217,7 +219,8 @@ TEST_P(JobQueueTest, TwoConcurrentWorkersProcessEveryJobExactlyOnce) {
   b.join();
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(processed.size(), static_cast<std::size_t>(kJobs));
-  EXPECT_EQ(std::set<std::string>(processed.begin(), processed.end()).size(), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(std::set<std::string>(processed.begin(), processed.end()).size(),
+            static_cast<std::size_t>(kJobs));
   auto s = stats(db());
   ASSERT_TRUE(s);
   EXPECT_EQ(s->done, kJobs);
@@ -236,4 +239,4 @@ TEST(Backoff, DoublesFromTwoSecondsAndCapsAtAnHour) {
 }
 
 }  // namespace
-}  // namespace cs::store::jobs
+}  // namespace cs::store

@@ -9,7 +9,7 @@
 
 #include "support/test_database.hpp"
 
-namespace cs::store::jobs {
+namespace cs::store {
 namespace {
 
 using namespace std::chrono_literals;
@@ -18,7 +18,8 @@ class JobRunnerTest : public cs::testing::BothBackends {
  protected:
   void enqueue_n(int n, const std::string& kind) {
     auto conn = lease();
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(enqueue(*conn, {.kind = kind, .payload = std::to_string(i)}, clock_));
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(enqueue(*conn, {.kind = kind, .payload = std::to_string(i)}, clock_));
   }
   // Waits (real time, bounded) until `pred` holds; the runner's threads make progress meanwhile.
   template <class P>
@@ -32,7 +33,7 @@ class JobRunnerTest : public cs::testing::BothBackends {
   QueueStats queue() { return stats(db()).value(); }
 
   ManualClock clock_;
-  JobRunnerOptions options_{.threads = 2, .poll_interval = 20ms};
+  JobRunnerOptions options_{.workers = 2, .poll_interval = 20ms};
 };
 
 TEST_P(JobRunnerTest, RunsHandlersByKindAndCompletesJobs) {
@@ -56,8 +57,10 @@ TEST_P(JobRunnerTest, RunsHandlersByKindAndCompletesJobs) {
 
 TEST_P(JobRunnerTest, HandlerErrorsExceptionsAndUnknownKindsAreFailedAttempts) {
   JobRunner runner(db(), clock_, options_);
-  runner.register_handler("errs", [](const Job&) -> Status { return cs::fail(Errc::unavailable, "down", "smtp 421"); });
-  runner.register_handler("throws", [](const Job&) -> Status { throw std::runtime_error("kaboom"); });
+  runner.register_handler(
+      "errs", [](const Job&) -> Status { return cs::fail(Errc::unavailable, "down", "smtp 421"); });
+  runner.register_handler("throws",
+                          [](const Job&) -> Status { throw std::runtime_error("kaboom"); });
   {
     auto conn = lease();
     ASSERT_TRUE(enqueue(*conn, {.kind = "errs", .max_attempts = 1}, clock_));
@@ -134,4 +137,4 @@ TEST_P(JobRunnerTest, NotifyWakesIdleWorkersBeforeThePollInterval) {
 CS_INSTANTIATE_BOTH_BACKENDS(JobRunnerTest);
 
 }  // namespace
-}  // namespace cs::store::jobs
+}  // namespace cs::store

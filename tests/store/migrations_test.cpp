@@ -22,10 +22,11 @@ class MigrationsTest : public cs::testing::BothBackends {
   bool table_exists(std::string_view name) {
     auto conn = lease();
     Value p[] = {std::string(name)};
-    auto row = conn->query_one(backend() == Backend::sqlite
-                                   ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1"
-                                   : "SELECT 1 FROM information_schema.tables WHERE table_name = $1",
-                               p);
+    auto row =
+        conn->query_one(backend() == Backend::sqlite
+                            ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1"
+                            : "SELECT 1 FROM information_schema.tables WHERE table_name = $1",
+                        p);
     EXPECT_TRUE(row);
     return row && row->has_value();
   }
@@ -64,7 +65,8 @@ TEST_P(MigrationsTest, AppliesOnceRecordsAndIsIdempotent) {
   ASSERT_TRUE(migrate(db(), set));  // second run: nothing to do, no error
 
   auto conn = lease();
-  auto rows = conn->query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version");
+  auto rows = conn->query(
+      "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version");
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 2u);
   EXPECT_EQ((*rows)[0].int64(0), 1);
@@ -100,7 +102,8 @@ TEST_P(MigrationsTest, AppliesOnlyPendingOnes) {
 TEST_P(MigrationsTest, RefusesWhenAnAppliedMigrationChanged) {
   Migration original[] = {kFirst};
   ASSERT_TRUE(migrate(db(), original));
-  Migration tampered[] = {{1, "first", "CREATE TABLE first_t (id TEXT PRIMARY KEY, extra TEXT);"}, kSecond};
+  Migration tampered[] = {{1, "first", "CREATE TABLE first_t (id TEXT PRIMARY KEY, extra TEXT);"},
+                          kSecond};
   auto st = migrate(db(), tampered);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().errc(), Errc::internal);
@@ -110,7 +113,8 @@ TEST_P(MigrationsTest, RefusesWhenAnAppliedMigrationChanged) {
 }
 
 TEST_P(MigrationsTest, FailedMigrationRollsBackAndStaysPending) {
-  Migration set[] = {kFirst, {2, "broken", "CREATE TABLE partial_t (x BIGINT);\nSELECT * FROM no_such_table;"}};
+  Migration set[] = {
+      kFirst, {2, "broken", "CREATE TABLE partial_t (x BIGINT);\nSELECT * FROM no_such_table;"}};
   auto st = migrate(db(), set);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().errc(), Errc::internal);
@@ -149,8 +153,9 @@ TEST(MigrationSql, DialectTokensArePerBackend) {
   std::string_view sql = "CREATE TABLE t (id {{AUTOINCREMENT_PK}}, a {{BLOB}}, b {{BLOB}});";
   EXPECT_EQ(render_migration_sql(sql, Backend::sqlite),
             "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a BLOB, b BLOB);");
-  EXPECT_EQ(render_migration_sql(sql, Backend::postgres),
-            "CREATE TABLE t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, a BYTEA, b BYTEA);");
+  EXPECT_EQ(
+      render_migration_sql(sql, Backend::postgres),
+      "CREATE TABLE t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, a BYTEA, b BYTEA);");
 }
 
 }  // namespace

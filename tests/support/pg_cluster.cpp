@@ -41,7 +41,8 @@ std::string slurp(const std::filesystem::path& p) {
 }
 
 // Runs argv with cwd `dir`, stdout+stderr appended to `log`; returns the exit status.
-int run(const std::vector<std::string>& args, const std::filesystem::path& dir, const std::filesystem::path& log) {
+int run(const std::vector<std::string>& args, const std::filesystem::path& dir,
+        const std::filesystem::path& log) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -72,7 +73,8 @@ int run(const std::vector<std::string>& args, const std::filesystem::path& dir, 
 PgCluster::PgCluster() {
   // Always /tmp: Unix socket paths are limited to ~107 bytes and `nobody` must reach the dir.
   std::string tmpl = "/tmp/cs-pg-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed for the PostgreSQL cluster");
+  if (mkdtemp(tmpl.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed for the PostgreSQL cluster");
   dir_ = tmpl;
   if (running_as_root() && chown(dir_.c_str(), kNobodyUid, kNobodyGid) != 0) {
     throw std::runtime_error("chown of " + dir_.string() + " to nobody failed");
@@ -81,18 +83,20 @@ PgCluster::PgCluster() {
   auto log = dir_ / "setup.log";
   auto server_log = dir_ / "server.log";
   auto fail_with_log = [&](const std::string& what) {
-    std::string text = what + "\n--- setup.log ---\n" + slurp(log) + "\n--- server.log ---\n" + slurp(server_log);
+    std::string text =
+        what + "\n--- setup.log ---\n" + slurp(log) + "\n--- server.log ---\n" + slurp(server_log);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
     throw std::runtime_error(text);
   };
-  int rc = run(as_server_user({kPgBin + "initdb", "-D", data.string(), "-A", "trust", "-U", "postgres", "-E",
-                               "UTF8", "--locale=C", "--no-sync"}),
+  int rc = run(as_server_user({kPgBin + "initdb", "-D", data.string(), "-A", "trust", "-U",
+                               "postgres", "-E", "UTF8", "--locale=C", "--no-sync"}),
                dir_, log);
   if (rc != 0) fail_with_log("initdb failed with status " + std::to_string(rc));
-  std::string server_opts = "-k " + dir_.string() + " -c listen_addresses='' -c fsync=off -c max_connections=200";
-  rc = run(as_server_user({kPgBin + "pg_ctl", "-D", data.string(), "-l", server_log.string(), "-w", "-t", "60", "-o",
-                           server_opts, "start"}),
+  std::string server_opts =
+      "-k " + dir_.string() + " -c listen_addresses='' -c fsync=off -c max_connections=200";
+  rc = run(as_server_user({kPgBin + "pg_ctl", "-D", data.string(), "-l", server_log.string(), "-w",
+                           "-t", "60", "-o", server_opts, "start"}),
            dir_, log);
   if (rc != 0) fail_with_log("pg_ctl start failed with status " + std::to_string(rc));
   started_ = true;
@@ -101,8 +105,9 @@ PgCluster::PgCluster() {
 PgCluster::~PgCluster() {
   if (started_) {
     try {
-      run(as_server_user({kPgBin + "pg_ctl", "-D", (dir_ / "data").string(), "-m", "immediate", "-w", "stop"}), dir_,
-          dir_ / "setup.log");
+      run(as_server_user(
+              {kPgBin + "pg_ctl", "-D", (dir_ / "data").string(), "-m", "immediate", "-w", "stop"}),
+          dir_, dir_ / "setup.log");
     } catch (...) {
       // Best effort at exit; the directory is removed either way.
     }
@@ -129,7 +134,8 @@ std::string PgCluster::create_database(std::string_view name) {
   auto admin = store::open_database({.url = url(), .pool_size = 1});
   if (!admin) throw std::runtime_error("cannot reach the test cluster: " + admin.error().detail());
   auto conn = (*admin)->connect();
-  if (!conn) throw std::runtime_error("cannot connect to the test cluster: " + conn.error().detail());
+  if (!conn)
+    throw std::runtime_error("cannot connect to the test cluster: " + conn.error().detail());
   auto st = (*conn)->exec_script("CREATE DATABASE " + std::string(name));
   if (!st) throw std::runtime_error("CREATE DATABASE failed: " + st.error().detail());
   return url(name);

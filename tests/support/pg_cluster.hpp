@@ -15,7 +15,7 @@ namespace cs::testing {
 
 class PgCluster {
  public:
-  PgCluster();  // initdb + start; throws std::runtime_error with the server log on failure
+  PgCluster();   // initdb + start; throws std::runtime_error with the server log on failure
   ~PgCluster();  // stop + remove
   PgCluster(const PgCluster&) = delete;
   PgCluster& operator=(const PgCluster&) = delete;

@@ -10,7 +10,8 @@ namespace cs::testing {
 TempDir::TempDir(const std::filesystem::path& base) {
   std::filesystem::path root = base.empty() ? std::filesystem::temp_directory_path() : base;
   std::string tmpl = (root / "cs-test-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed under " + root.string());
+  if (mkdtemp(tmpl.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed under " + root.string());
   path_ = tmpl;
 }
 

@@ -68,10 +68,10 @@ class BothBackends : public ::testing::TestWithParam<store::Backend> {
 
 }  // namespace cs::testing
 
-#define CS_INSTANTIATE_BOTH_BACKENDS(Suite)                                                    \
-  INSTANTIATE_TEST_SUITE_P(Backends, Suite,                                                    \
-                           ::testing::Values(::cs::store::Backend::sqlite,                     \
-                                             ::cs::store::Backend::postgres),                  \
-                           [](const ::testing::TestParamInfo<::cs::store::Backend>& info) {    \
-                             return ::cs::testing::backend_name(info.param);                   \
-                           })
+#define CS_INSTANTIATE_BOTH_BACKENDS(Suite)                                            \
+  INSTANTIATE_TEST_SUITE_P(                                                            \
+      Backends, Suite,                                                                 \
+      ::testing::Values(::cs::store::Backend::sqlite, ::cs::store::Backend::postgres), \
+      [](const ::testing::TestParamInfo<::cs::store::Backend>& info) {                 \
+        return ::cs::testing::backend_name(info.param);                                \
+      })

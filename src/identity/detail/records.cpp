@@ -9,14 +9,14 @@ PartnerOrg partner_org_from_row(const store::Row& row) {
 }
 
 Account account_from_row(const store::Row& row) {
-  return {row.text(0),        row.text(1),   parse_environment(row.text(2)).value(),
-          row.opt_text(3),    row.int64(4) != 0, row.int64(5),
+  return {row.text(0),     row.text(1),       parse_environment(row.text(2)).value(),
+          row.opt_text(3), row.int64(4) != 0, row.int64(5),
           row.int64(6)};
 }
 
 User user_from_row(const store::Row& row) {
-  return {row.text(0),      row.text(1),      row.text(2),  parse_user_status(row.text(3)).value(),
-          row.int64(4),     row.opt_int64(5), row.opt_int64(6), row.int64(7),
+  return {row.text(0),  row.text(1),      row.text(2),      parse_user_status(row.text(3)).value(),
+          row.int64(4), row.opt_int64(5), row.opt_int64(6), row.int64(7),
           row.int64(8)};
 }
 
@@ -38,7 +38,8 @@ Status record(audit::AuditLog& log, store::Connection& conn, const Actor& actor,
 }
 
 tl::unexpected<Error> not_found(std::string_view what, std::string_view field) {
-  return tl::unexpected(Error(Errc::not_found, std::string(what) + " not found").with_field(std::string(field)));
+  return tl::unexpected(
+      Error(Errc::not_found, std::string(what) + " not found").with_field(std::string(field)));
 }
 
 }  // namespace cs::identity::detail

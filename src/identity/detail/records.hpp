@@ -21,11 +21,13 @@ class AuditLog;
 namespace cs::identity::detail {
 
 // Column lists that match the row mappers below.
-inline constexpr std::string_view kPartnerOrgColumns = "id, name, professional_services, created_at, updated_at";
+inline constexpr std::string_view kPartnerOrgColumns =
+    "id, name, professional_services, created_at, updated_at";
 inline constexpr std::string_view kAccountColumns =
     "id, name, environment, partner_org_id, allow_uncertified_apps, created_at, updated_at";
 inline constexpr std::string_view kUserColumns =
-    "id, email, name, status, failed_login_count, locked_until, last_login_at, created_at, updated_at";
+    "id, email, name, status, failed_login_count, locked_until, last_login_at, created_at, "
+    "updated_at";
 
 PartnerOrg partner_org_from_row(const store::Row& row);
 Account account_from_row(const store::Row& row);

@@ -48,8 +48,10 @@ Value decode(const char* text, int len, Oid type) {
       return v;
     }
     case kFloat4Oid:
-    case kFloat8Oid: return std::strtod(text, nullptr);  // also reads NaN and Infinity
-    case kBoolOid: return std::int64_t{s == "t" ? 1 : 0};
+    case kFloat8Oid:
+      return std::strtod(text, nullptr);  // also reads NaN and Infinity
+    case kBoolOid:
+      return std::int64_t{s == "t" ? 1 : 0};
     case kNumericOid: {
       // SUM(bigint) and friends answer numeric: integral values read as int64, others as double.
       std::int64_t v = 0;
@@ -64,7 +66,8 @@ Value decode(const char* text, int len, Oid type) {
       PQfreemem(raw);
       return b;
     }
-    default: return std::string(s);
+    default:
+      return std::string(s);
   }
 }
 
@@ -72,7 +75,8 @@ Value decode(const char* text, int len, Oid type) {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& url) {
   std::unique_ptr<PgConnection> conn(new PgConnection(PQconnectdb(url.c_str())));
-  if (conn->conn_ == nullptr) return cs::fail(Errc::unavailable, "the database is unavailable", "PQconnectdb: out of memory");
+  if (conn->conn_ == nullptr)
+    return cs::fail(Errc::unavailable, "the database is unavailable", "PQconnectdb: out of memory");
   if (PQstatus(conn->conn_) != CONNECTION_OK) {
     return cs::fail(Errc::unavailable, "the database is unavailable",
                     std::string("connect: ") + PQerrorMessage(conn->conn_));
@@ -139,8 +143,8 @@ Result<PGresult*> PgConnection::run(std::string_view sql, Params params) {
     }
     values[i] = texts[i].c_str();
   }
-  PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()), values.data(),
-                                 lengths.data(), formats.data(), 0);
+  PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                                 values.data(), lengths.data(), formats.data(), 0);
   ExecStatusType st = PQresultStatus(res);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Error e = error_from(res, "execute");
@@ -197,7 +201,8 @@ Status PgConnection::commit() {
   // COMMIT of a failed transaction "succeeds" as a rollback; report that as the failure it is.
   bool aborted = PQtransactionStatus(conn_) == PQTRANS_INERROR;
   CS_CHECK(exec_script("COMMIT"));
-  if (aborted) return cs::fail(Errc::internal, kPublicDbError, "commit of an aborted transaction rolled back");
+  if (aborted)
+    return cs::fail(Errc::internal, kPublicDbError, "commit of an aborted transaction rolled back");
   return {};
 }
 Status PgConnection::rollback() {

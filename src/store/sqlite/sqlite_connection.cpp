@@ -15,7 +15,8 @@ constexpr const char* kPublicDbError = "database error";
 
 bool only_trailing_noise(const char* tail) {
   for (; tail && *tail; ++tail) {
-    if (*tail != ';' && *tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r') return false;
+    if (*tail != ';' && *tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r')
+      return false;
   }
   return true;
 }
@@ -24,24 +25,29 @@ bool only_trailing_noise(const char* tail) {
 
 Error SqliteConnection::error(int rc, std::string_view context) const {
   int ext = db_ ? sqlite3_extended_errcode(db_) : rc;
-  std::string detail = std::string(context) + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) +
-                       " (sqlite " + std::to_string(ext) + ")";
+  std::string detail = std::string(context) + ": " +
+                       (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) + " (sqlite " +
+                       std::to_string(ext) + ")";
   if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return Error(Errc::conflict, "the record already exists", std::move(detail));
   }
   return Error(Errc::internal, kPublicDbError, std::move(detail));
 }
 
-Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path, int busy_timeout_ms) {
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path,
+                                                                 int busy_timeout_ms) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) return cs::fail(Errc::internal, kPublicDbError, "cannot create " + parent.string() + ": " + ec.message());
+    if (ec)
+      return cs::fail(Errc::internal, kPublicDbError,
+                      "cannot create " + parent.string() + ": " + ec.message());
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(raw));
   if (rc != SQLITE_OK) return cs::fail(conn->error(rc, "open " + path));
   sqlite3_extended_result_codes(raw, 1);
@@ -64,12 +70,13 @@ Result<SqliteConnection::Prepared*> SqliteConnection::prepare(std::string_view s
 
   Prepared p;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &p.stmt,
-                              &tail);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &p.stmt, &tail);
   if (rc != SQLITE_OK) return cs::fail(error(rc, "prepare"));
   if (p.stmt == nullptr || !only_trailing_noise(tail)) {
     sqlite3_finalize(p.stmt);
-    return cs::fail(Errc::internal, kPublicDbError, "statement text must hold exactly one statement");
+    return cs::fail(Errc::internal, kPublicDbError,
+                    "statement text must hold exactly one statement");
   }
   // SQLite reads "$1" as a named parameter; map each $n to its index so the same text binds by
   // number on both backends.
@@ -79,8 +86,9 @@ Result<SqliteConnection::Prepared*> SqliteConnection::prepare(std::string_view s
     const char* name = sqlite3_bind_parameter_name(p.stmt, idx);
     int n = 0;
     std::string_view nm = name ? name : "";
-    auto [end, ec] = nm.size() > 1 && nm[0] == '$' ? std::from_chars(nm.data() + 1, nm.data() + nm.size(), n)
-                                                   : std::from_chars_result{nullptr, std::errc::invalid_argument};
+    auto [end, ec] = nm.size() > 1 && nm[0] == '$'
+                         ? std::from_chars(nm.data() + 1, nm.data() + nm.size(), n)
+                         : std::from_chars_result{nullptr, std::errc::invalid_argument};
     if (ec != std::errc() || end != nm.data() + nm.size() || n < 1 || n > count) {
       sqlite3_finalize(p.stmt);
       return cs::fail(Errc::internal, kPublicDbError,
@@ -126,7 +134,8 @@ Status SqliteConnection::run(std::string_view sql, Params params, std::vector<Ro
     } else {
       const auto& b = std::get<Bytes>(v).data;
       // An empty vector may have a null data() pointer, which SQLite would bind as NULL.
-      rc = b.empty() ? sqlite3_bind_zeroblob(stmt, idx, 0) : sqlite3_bind_blob64(stmt, idx, b.data(), b.size(), SQLITE_STATIC);
+      rc = b.empty() ? sqlite3_bind_zeroblob(stmt, idx, 0)
+                     : sqlite3_bind_blob64(stmt, idx, b.data(), b.size(), SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) return cs::fail(error(rc, "bind"));
   }
@@ -141,11 +150,16 @@ Status SqliteConnection::run(std::string_view sql, Params params, std::vector<Ro
     values.reserve(static_cast<std::size_t>(cols));
     for (int c = 0; c < cols; ++c) {
       switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_INTEGER: values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c))); break;
-        case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
+        case SQLITE_INTEGER:
+          values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)));
+          break;
+        case SQLITE_FLOAT:
+          values.emplace_back(sqlite3_column_double(stmt, c));
+          break;
         case SQLITE_TEXT: {
           const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          values.emplace_back(std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          values.emplace_back(
+              std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
           break;
         }
         case SQLITE_BLOB: {
@@ -154,7 +168,9 @@ Status SqliteConnection::run(std::string_view sql, Params params, std::vector<Ro
           values.emplace_back(Bytes{std::vector<std::uint8_t>(b, b + len)});
           break;
         }
-        default: values.emplace_back(nullptr); break;
+        default:
+          values.emplace_back(nullptr);
+          break;
       }
     }
     rows->emplace_back(std::move(values));
@@ -191,7 +207,8 @@ Status SqliteConnection::rollback() {
 }
 bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-Result<std::unique_ptr<Database>> open_sqlite_database(const std::string& path, const DatabaseOptions& options) {
+Result<std::unique_ptr<Database>> open_sqlite_database(const std::string& path,
+                                                       const DatabaseOptions& options) {
   int busy = options.busy_timeout_ms;
   // Open one connection now so a bad path fails at startup, not on the first request.
   auto first = CS_TRY(SqliteConnection::open(path, busy));

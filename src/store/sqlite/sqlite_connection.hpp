@@ -17,7 +17,8 @@ namespace cs::store {
 
 class SqliteConnection final : public Connection {
  public:
-  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path, int busy_timeout_ms);
+  static Result<std::unique_ptr<SqliteConnection>> open(const std::string& path,
+                                                        int busy_timeout_ms);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -50,6 +51,7 @@ class SqliteConnection final : public Connection {
 };
 
 // Opens a pooled SQLite database at `path` (creating its parent directory).
-Result<std::unique_ptr<Database>> open_sqlite_database(const std::string& path, const DatabaseOptions& options);
+Result<std::unique_ptr<Database>> open_sqlite_database(const std::string& path,
+                                                       const DatabaseOptions& options);
 
 }  // namespace cs::store
