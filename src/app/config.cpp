@@ -97,6 +97,8 @@ const std::vector<Setting>& settings() {
       int_setting("limits.max_connections", "COUNTERSIGN_MAX_CONNECTIONS", &Config::max_connections),
       int_setting("limits.shutdown_grace_ms", "COUNTERSIGN_SHUTDOWN_GRACE_MS", &Config::shutdown_grace_ms),
       small_int_setting("jobs.workers", "COUNTERSIGN_JOB_WORKERS", &Config::job_workers),
+      int_setting("jobs.maintenance_interval_ms", "COUNTERSIGN_MAINTENANCE_INTERVAL_MS",
+                  &Config::maintenance_interval_ms),
       text_setting("log.level", "COUNTERSIGN_LOG_LEVEL", &Config::log_level),
       bool_setting("log.access_log", "COUNTERSIGN_ACCESS_LOG", &Config::access_log),
   };
@@ -204,7 +206,7 @@ Status validate(const Config& c) {
   }
   if (c.header_limit_bytes < 1024 || c.json_body_limit_bytes < 1024 || c.max_connections < 1 ||
       c.header_timeout_ms < 100 || c.body_timeout_ms < 100 || c.keepalive_idle_timeout_ms < 100 ||
-      c.shutdown_grace_ms < 0 || c.database_pool_size < 1 || c.blob_max_bytes < 1) {
+      c.shutdown_grace_ms < 0 || c.maintenance_interval_ms < 1000 || c.database_pool_size < 1 || c.blob_max_bytes < 1) {
     return tl::unexpected(config_error("a limit is out of range"));
   }
   auto level = c.log_level;

@@ -41,6 +41,7 @@ struct Config {
   std::int64_t shutdown_grace_ms = 10000;
   // [jobs]
   int job_workers = 2;
+  std::int64_t maintenance_interval_ms = 10 * 60 * 1000;  // session and throttle-record purges
   // [log]
   std::string log_level = "info";
   bool access_log = true;

@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "app/logging.hpp"
+#include "app/maintenance.hpp"
 #include "app/runtime.hpp"
 #include "http/server.hpp"
 #include "store/job_queue.hpp"
@@ -71,12 +72,21 @@ int cmd_serve(const Config& config) {
   store::JobRunner jobs(*rt.db, rt.clock, job_options);
   jobs.start();
 
+  Maintenance maintenance({{"sessions.purge_expired", [&rt] { return rt.sessions.purge_expired(); }},
+                           {"login.purge_throttle_records", [&rt] { return rt.auth.purge_throttle_records(); }}},
+                          std::chrono::milliseconds(config.maintenance_interval_ms));
+  maintenance.start();
+
   http::Server server(server_options(config), router, metrics);
   server.set_authenticator(web::make_authenticator(ctx));
-  server.on_stopping([&jobs] { jobs.stop(); });
+  server.on_stopping([&jobs, &maintenance] {
+    maintenance.stop();
+    jobs.stop();
+  });
   auto started = server.start();
   if (!started) {
     spdlog::critical("cannot listen on {}: {} {}", config.listen, started.error().message(), started.error().detail());
+    maintenance.stop();
     jobs.stop();
     shutdown_logging();
     return 1;

@@ -1,6 +1,6 @@
 #include "http/json_body.hpp"
 
-#include "http/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace http {
 namespace {
@@ -64,7 +64,7 @@ cs::Result<nlohmann::json> parse_json_object(std::string_view content_type, std:
   if (!is_json_media_type(content_type)) {
     return cs::fail(cs::Errc::unsupported_media_type, "Content-Type must be application/json");
   }
-  if (!is_valid_utf8(body)) {
+  if (!cs::is_valid_utf8(body)) {
     return cs::fail(cs::Errc::invalid_utf8, "request body is not valid UTF-8");
   }
   if (!nesting_within_limit(body)) {

@@ -1,6 +1,6 @@
 #include "http/request.hpp"
 
-#include "http/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace http {
 namespace {
@@ -49,7 +49,7 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
     if (c == '\0') return std::nullopt;
     out.push_back(c);
   }
-  if (!is_valid_utf8(out)) return std::nullopt;
+  if (!cs::is_valid_utf8(out)) return std::nullopt;
   return out;
 }
 

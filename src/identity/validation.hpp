@@ -30,6 +30,4 @@ Status validate_password(std::string_view password);
 // UTF-8, no control characters. Returns the trimmed name; `field` names it in the error.
 Result<std::string> validate_display_name(std::string_view name, std::string_view field);
 
-bool is_valid_utf8(std::string_view s);
-
 }  // namespace cs::identity

@@ -1,7 +1,7 @@
 # Writes a .cpp with every file of the given directories as a (name, text) pair. Run at build
-# time by src/web/CMakeLists.txt. Inputs: ASSETS_ROOT (holding templates/ and static/), OUTPUT.
+# time by src/web/CMakeLists.txt. Inputs: ASSETS_ROOT (holding templates/, static/ and api/), OUTPUT.
 set(body "")
-foreach(label IN ITEMS templates static)
+foreach(label IN ITEMS templates static api)
   set(dir ${ASSETS_ROOT}/${label})
   file(GLOB files ${dir}/*)
   list(SORT files)

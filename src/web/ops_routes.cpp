@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/migrations.hpp"
+#include "web/templates.hpp"
 #include "web/web_context.hpp"
 
 namespace cs::web {
@@ -26,6 +27,13 @@ void register_ops_routes(http::Router& router, WebContext& ctx) {
     return http::Response::json(200, {{"status", "ready"},
                                       {"database", "ok"},
                                       {"migrations", {{"current", status->current}, {"latest", status->latest}}}});
+  });
+
+  router.add("GET", "/v1/openapi.json", http::RouteOptions{.blocking = false}, [](http::Request&) {
+    http::Response res;
+    res.body = std::string(openapi_document());
+    res.set_header("Content-Type", "application/json");
+    return res;
   });
 
   router.add("GET", "/metrics", [&ctx](http::Request&) {

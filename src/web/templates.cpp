@@ -52,4 +52,10 @@ std::optional<StaticAsset> static_asset(std::string_view name) {
   return StaticAsset{type, *text};
 }
 
+std::string_view openapi_document() {
+  auto text = find_file("api/openapi.json");
+  if (!text) std::abort();
+  return *text;
+}
+
 }  // namespace cs::web

@@ -21,4 +21,8 @@ struct StaticAsset {
 // static/<name>, or nullopt.
 std::optional<StaticAsset> static_asset(std::string_view name);
 
+// The OpenAPI 3.1 document (api/openapi.json), served at /v1/openapi.json. A test keeps it
+// equal to the router's routes.
+std::string_view openapi_document();
+
 }  // namespace cs::web

@@ -7,7 +7,6 @@
 #include "http/metrics.hpp"
 #include "http/middleware.hpp"
 #include "http/router.hpp"
-#include "http/utf8.hpp"
 
 namespace http {
 namespace {
@@ -131,15 +130,6 @@ TEST(PathDecodingTest, RejectsTraversalNulAndBadEscapes) {
   EXPECT_EQ(decode_path_segments("/a%ff"), std::nullopt);
   EXPECT_EQ(decode_path_segments("relative"), std::nullopt);
   EXPECT_EQ(decode_path_segments("/a%2Fb/c"), (std::vector<std::string>{"a/b", "c"}));
-}
-
-TEST(Utf8Test, StrictValidation) {
-  EXPECT_TRUE(is_valid_utf8("plain ascii"));
-  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xF0\x9F\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
 }
 
 TEST(MiddlewareTest, RequestIdValidation) {

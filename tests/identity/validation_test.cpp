@@ -101,13 +101,5 @@ TEST(NameValidation, TrimsAndBounds) {
   EXPECT_FALSE(validate_display_name("bad\xff", "name"));
 }
 
-TEST(Utf8, ValidatesSequences) {
-  EXPECT_TRUE(is_valid_utf8("plain ascii"));
-  EXPECT_TRUE(is_valid_utf8("\xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
-}
-
 }  // namespace
 }  // namespace cs::identity

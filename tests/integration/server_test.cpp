@@ -44,6 +44,15 @@ TEST_F(ServerTest, ReadyzReportsDatabaseAndCurrentMigrations) {
   EXPECT_EQ(j["migrations"]["current"], j["migrations"]["latest"]);
 }
 
+TEST_F(ServerTest, ServesTheOpenApiDocument) {
+  auto r = http_get(url("/v1/openapi.json"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "application/json");
+  auto j = r.json();
+  EXPECT_EQ(j["openapi"], "3.1.0");
+  EXPECT_TRUE(j["paths"].contains("/readyz"));
+}
+
 TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   http_get(url("/healthz"));
   http_get(url("/no/such/thing"));

@@ -2,9 +2,9 @@
 
 #include <string_view>
 
-namespace http {
+namespace cs {
 
 // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s);
 
-}  // namespace http
+}  // namespace cs

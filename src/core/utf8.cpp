@@ -1,8 +1,8 @@
-#include "http/utf8.hpp"
+#include "core/utf8.hpp"
 
 #include <cstdint>
 
-namespace http {
+namespace cs {
 
 bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
@@ -39,4 +39,4 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-}  // namespace http
+}  // namespace cs
