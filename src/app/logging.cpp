@@ -30,26 +30,23 @@ class JsonFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
-std::shared_ptr<spdlog::sinks::stdout_sink_mt> shared_sink() {
-  static auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  return sink;
-}
-
 }  // namespace
 
 void setup_logging(const std::string& level) {
   // One queue and one thread write every log line, so request threads never wait on stdout;
   // with the default "block" policy a full queue slows requests rather than losing lines.
+  // Formatters belong to sinks in spdlog, so each logger has a sink of its own; console sinks
+  // share one mutex and the single queue thread writes them, so lines never interleave.
   spdlog::init_thread_pool(16384, 1);
-  auto sink = shared_sink();
-
-  auto app = std::make_shared<spdlog::async_logger>("countersign", sink, spdlog::thread_pool());
+  auto app = std::make_shared<spdlog::async_logger>(
+      "countersign", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool());
   app->set_formatter(std::make_unique<JsonFormatter>());
   app->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(app);
 
   for (const char* raw : {"access", "event"}) {
-    auto logger = std::make_shared<spdlog::async_logger>(raw, sink, spdlog::thread_pool());
+    auto logger = std::make_shared<spdlog::async_logger>(
+        raw, std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool());
     logger->set_pattern("%v");
     logger->set_level(spdlog::level::info);
     spdlog::register_logger(logger);

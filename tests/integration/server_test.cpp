@@ -156,9 +156,16 @@ TEST(ServerLifecycle, SigtermStopsGracefullyWithExitZero) {
   ASSERT_EQ(http_get(server.base_url() + "/healthz").status, 200);
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(), 0);
-  bool stopped = false;
-  for (const auto& line : server.output_lines()) stopped |= line.find("\"stopped\"") != std::string::npos;
+  bool stopped = false, said_signal = false;
+  for (const auto& line : server.output_lines()) {
+    // Every log line is one JSON object (DESIGN.md "Observability"), application messages too.
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    stopped |= j.value("event", "") == "stopped";
+    said_signal |= j.value("msg", "").find("signal") != std::string::npos && j.value("level", "") == "info";
+  }
   EXPECT_TRUE(stopped);
+  EXPECT_TRUE(said_signal);
 }
 
 TEST(ServerLifecycle, TakenPortFailsWithExitOne) {
