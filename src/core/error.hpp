@@ -35,6 +35,17 @@ enum class Errc {
   headers_too_large,      // 431
   too_many_requests,      // 429 rate limit or login throttling
   account_locked,         // 429 temporary lockout after repeated login failures
+  // OAuth 2.0 (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1): the code is the RFC's error value
+  oauth_invalid_client,        // 401 client authentication failed
+  oauth_invalid_grant,         // 400 bad, expired, replayed or foreign code / refresh token
+  oauth_unauthorized_client,   // 400 the client may not use this grant type
+  oauth_unsupported_grant_type,  // 400
+  oauth_unsupported_response_type,  // 400 (authorize: only "code")
+  oauth_invalid_scope,         // 400 unknown scope or more than the app may get
+  oauth_access_denied,         // 403 the user denied, or the access rule refused the account
+  invalid_token,               // 401 bearer token missing, unknown, expired or revoked
+  insufficient_scope,          // 403 the token lacks the route's scope
+  app_not_certified,           // 403 the access rule: uncertified app on a production account
   internal,               // 500 anything unexpected; never carries detail to the client
   unavailable,            // 503 not ready, shutting down, too many connections
 };
