@@ -70,6 +70,14 @@ int cmd_keys_rotate(const Config& config, const OutputOptions& out) {
   if (!new_id) return report_failure(new_id.error(), out);
   auto report = reencrypt_columns(*rt.db, rt.cipher, *new_id, encrypted_columns());
   if (!report) return report_failure(report.error(), out);
+  audit::AuditEvent event;
+  event.actor_type = "operator";
+  event.actor_id = "cli";
+  event.action = "keys.rotated";
+  event.target_type = "master_key";
+  event.target_id = *new_id;
+  event.details = {{"reencrypted", report->reencrypted}, {"already_current", report->already_current}};
+  if (auto logged = rt.audit.append(*rt.db, event); !logged) return report_failure(logged.error(), out);
   if (out.json) {
     std::cout << nlohmann::json{{"active_key", *new_id},
                                 {"reencrypted", report->reencrypted},

@@ -23,7 +23,10 @@ Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Databa
       audit(clock),
       directory(*db, clock, audit, passwords),
       sessions(*db, clock, keys.token_hash_key()),
-      auth(*db, clock, audit, passwords, sessions) {}
+      auth(*db, clock, audit, passwords, sessions),
+      tokens(keys),
+      apps(*db, clock, audit, tokens),
+      authz(*db, clock, audit, tokens, apps, directory) {}
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   crypto::init();

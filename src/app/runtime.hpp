@@ -14,6 +14,8 @@
 #include "identity/auth_service.hpp"
 #include "identity/directory.hpp"
 #include "identity/session_service.hpp"
+#include "oauth/app_service.hpp"
+#include "oauth/authorization_server.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
 
@@ -33,6 +35,9 @@ struct Runtime {
   identity::Directory directory;
   identity::SessionService sessions;
   identity::AuthService auth;
+  crypto::TokenHasher tokens;
+  oauth::AppService apps;
+  oauth::AuthorizationServer authz;
 };
 
 // Loads (or, on first run, creates) the key ring, opens the database and applies pending

@@ -54,9 +54,13 @@ int cmd_serve(const Config& config) {
   http::Router router;
   http::Metrics metrics;
   bool secure = !config.tls_cert_file.empty() || config.effective_public_url().rfind("https://", 0) == 0;
-  web::WebContext ctx{*rt.db, metrics, rt.directory, rt.auth, rt.sessions, secure};
+  web::WebContext ctx{*rt.db,    metrics, rt.directory, rt.auth, rt.sessions, rt.apps, rt.authz,
+                      config.effective_public_url(), secure};
   web::register_ops_routes(router, ctx);
   web::register_page_routes(router, ctx);
+  web::register_oauth_endpoints(router, ctx);
+  web::register_api_routes(router, ctx);
+  web::register_oauth_pages(router, ctx);
 
   metrics.add_gauge("countersign_job_queue_depth", "Jobs queued or running in the durable job queue", [&rt] {
     auto s = store::stats(*rt.db);
@@ -73,7 +77,10 @@ int cmd_serve(const Config& config) {
   jobs.start();
 
   Maintenance maintenance({{"sessions.purge_expired", [&rt] { return rt.sessions.purge_expired(); }},
-                           {"login.purge_throttle_records", [&rt] { return rt.auth.purge_throttle_records(); }}},
+                           {"login.purge_throttle_records", [&rt] { return rt.auth.purge_throttle_records(); }},
+                           // Finished jobs are kept a week for inspection; dead ones until handled.
+                           {"jobs.purge_done",
+                            [&rt] { return store::purge_done(*rt.db, rt.clock.now() - 7LL * 24 * 3600 * kMicrosPerSecond); }}},
                           std::chrono::milliseconds(config.maintenance_interval_ms));
   maintenance.start();
 

@@ -1,5 +1,7 @@
 #include "audit/audit_chain.hpp"
 
+#include "core/utf8.hpp"
+
 #include "crypto/primitives.hpp"
 
 namespace cs::audit {
@@ -8,21 +10,7 @@ std::string canonical_dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string sanitize_text(std::string_view text) {
-  // The JSON serialiser already knows how to repair UTF-8; reuse it rather than a second decoder.
-  std::string repaired =
-      nlohmann::json::parse(canonical_dump(nlohmann::json(std::string(text)))).get<std::string>();
-  std::string out;
-  out.reserve(repaired.size());
-  for (char c : repaired) {
-    if (c == '\0') {
-      out += "\xEF\xBF\xBD";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string sanitize_text(std::string_view text) { return to_storable_utf8(text); }
 
 namespace {
 

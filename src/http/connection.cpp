@@ -26,6 +26,11 @@ using namespace std::chrono_literals;
 
 constexpr auto kLingerTime = 1s;  // draining unread input before closing after an error
 constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+// Beast bounds neither chunk extensions nor trailers, and body_limit counts only chunk data.
+// The read buffer's maximum bounds what one unfinished chunk line or trailer can hold; this
+// bounds the extensions of each chunk (we use none).
+constexpr std::size_t kBufferSlack = 64 * 1024;
+constexpr std::size_t kMaxChunkExtensions = 1024;
 
 beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view ssv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -35,12 +40,15 @@ bool header_safe(std::string_view s) {
 }
 
 template <class F>
-asio::awaitable<Response> run_on_pool(asio::thread_pool& pool, F fn) {
+asio::awaitable<Response> run_on_pool(ServerCore& core, F fn) {
   // The handler runs on a pool thread; the coroutine resumes on its own (io) executor.
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Response)>(
-      [&pool, fn = std::move(fn)](auto handler) mutable {
-        asio::post(pool, [handler = std::move(handler), fn = std::move(fn)]() mutable {
-          Response res = fn();
+      [&core, fn = std::move(fn)](auto handler) mutable {
+        asio::post(*core.pool, [&core, handler = std::move(handler), fn = std::move(fn)]() mutable {
+          // Past the shutdown grace nobody waits for the answer: do not start the work.
+          Response res = core.abandon_queued.load()
+                             ? Response::problem(cs::Error(cs::Errc::unavailable, "shutting down"), {})
+                             : fn();
           auto ex = asio::get_associated_executor(handler);
           asio::dispatch(ex, [handler = std::move(handler), res = std::move(res)]() mutable {
             handler(std::move(res));
@@ -48,6 +56,21 @@ asio::awaitable<Response> run_on_pool(asio::thread_pool& pool, F fn) {
         });
       },
       asio::use_awaitable);
+}
+
+// Why a request's framing is refused (nullptr: acceptable). Beast ignores a Transfer-Encoding
+// whose last coding is not chunked and would read the body as the next request (smuggling);
+// we implement no other coding, so anything but exactly "chunked" is refused (RFC 9112 §6.1).
+const char* framing_error(const bhttp::request_header<>& h) {
+  if (h.count(bhttp::field::host) > 1) return "more than one Host header";
+  if (h.version() >= 11 && h.count(bhttp::field::host) == 0) return "a Host header is required";
+  auto te = h.count(bhttp::field::transfer_encoding);
+  if (te == 0) return nullptr;
+  if (h.version() < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
+  if (te > 1 || !iequals(ssv(h[bhttp::field::transfer_encoding]), "chunked")) {
+    return "unsupported Transfer-Encoding";
+  }
+  return nullptr;
 }
 
 // Authentication, then the handler; any exception becomes a 500 without internals.
@@ -75,6 +98,7 @@ class Connection final : public ConnectionBase,
   Connection(ServerCore& core, Stream stream, std::string remote_ip, bool over_limit)
       : core_(core),
         stream_(std::move(stream)),
+        buffer_(core.options.header_limit + kBufferSlack),
         timer_(stream_.get_executor()),
         remote_ip_(std::move(remote_ip)),
         over_limit_(over_limit) {}
@@ -97,8 +121,11 @@ class Connection final : public ConnectionBase,
   }
 
   asio::awaitable<void> run() {
+    // A new connection's first header must be complete within header_timeout of the accept,
+    // however the client splits its silence and its trickle.
+    header_deadline_ = std::chrono::steady_clock::now() + core_.options.header_timeout;
     if constexpr (kTls) {
-      arm(core_.options.header_timeout);
+      arm_until(header_deadline_);
       error_code ec;
       co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                        asio::redirect_error(asio::use_awaitable, ec));
@@ -118,9 +145,13 @@ class Connection final : public ConnectionBase,
       if (buffer_.size() == 0) {
         idle_ = true;
         if (core_.stopping.load()) break;
-        // A fresh connection gets header_timeout to start talking; a kept-alive one the idle
-        // timeout. Either way no bytes → close without an answer.
-        arm(first ? core_.options.header_timeout : core_.options.keepalive_idle_timeout);
+        // A fresh connection must start talking before its header deadline; a kept-alive one
+        // within the idle timeout. Either way no bytes → close without an answer.
+        if (first) {
+          arm_until(header_deadline_);
+        } else {
+          arm(core_.options.keepalive_idle_timeout);
+        }
         error_code ec;
         std::size_t n = co_await stream_.async_read_some(
             buffer_.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
@@ -128,6 +159,9 @@ class Connection final : public ConnectionBase,
         if (ec) break;
         buffer_.commit(n);
       }
+      // A later request's header deadline runs from its first byte (already buffered when
+      // pipelined); the idle wait before it is not part of it.
+      if (!first) header_deadline_ = std::chrono::steady_clock::now() + core_.options.header_timeout;
       first = false;
       bool keep_alive = co_await serve_one();
       if (!keep_alive) co_return co_await close_gracefully(linger_);
@@ -144,9 +178,12 @@ class Connection final : public ConnectionBase,
   // One deadline per phase. Expiry cancels the socket's pending operations (rather than
   // closing it) so that a 408 can still be written.
   void arm(std::chrono::steady_clock::duration d) {
+    arm_until(std::chrono::steady_clock::now() + d);
+  }
+  void arm_until(std::chrono::steady_clock::time_point deadline) {
     timed_out_ = false;
     auto generation = ++timer_generation_;
-    timer_.expires_after(d);
+    timer_.expires_at(deadline);
     timer_.async_wait([self = this->shared_from_this(), generation](error_code ec) {
       if (ec || generation != self->timer_generation_) return;
       self->timed_out_ = true;
@@ -211,6 +248,7 @@ class Connection final : public ConnectionBase,
   bool timed_out_ = false;
   bool idle_ = false;
   bool linger_ = false;
+  std::chrono::steady_clock::time_point header_deadline_;
   std::string remote_ip_;
   bool over_limit_;
 };
@@ -223,7 +261,7 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   // The route's limit is applied after matching; Beast must not apply its 1 MB default first.
   head.body_limit(std::numeric_limits<std::uint64_t>::max());
 
-  arm(core_.options.header_timeout);
+  arm_until(header_deadline_);
   error_code ec;
   co_await bhttp::async_read_header(stream_, buffer_, head,
                                     asio::redirect_error(asio::use_awaitable, ec));
@@ -266,6 +304,11 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   }
   req.request_id = request_id_for(req.header("X-Request-Id"));
   bool keep_alive = h.keep_alive();
+  if (const char* why = framing_error(h)) {
+    linger_ = true;
+    co_await reject(cs::Errc::invalid_request, why, &req, req.request_id, req.method);
+    co_return false;
+  }
 
   std::string_view target = req.target;
   auto qpos = target.find('?');
@@ -283,11 +326,17 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
 
   RouteMatch match = core_.router.match(req.method, *segments);
   const Route* route = match.route;
-  std::size_t limit = route ? route->options.max_body : kDefaultMaxBody;
-  auto body_timeout = route ? route->options.body_timeout : RouteOptions{}.body_timeout;
+  std::size_t limit = core_.options.default_max_body;
+  auto body_timeout = core_.options.default_body_timeout;
+  if (route && route->options.max_body) limit = *route->options.max_body;
+  if (route && route->options.body_timeout) body_timeout = *route->options.body_timeout;
 
   bhttp::request_parser<bhttp::string_body> parser{std::move(head)};
   parser.body_limit(limit);
+  auto on_chunk_header = [](std::uint64_t, beast::string_view extensions, error_code& e) {
+    if (extensions.size() > kMaxChunkExtensions) e = bhttp::error::bad_chunk_extension;
+  };
+  parser.on_chunk_header(on_chunk_header);
   if (auto length = parser.content_length(); length && *length > limit) {
     linger_ = true;
     co_await reject(cs::Errc::payload_too_large, "request body is too large", &req, req.request_id,
@@ -335,7 +384,7 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
     req.params = std::move(match.params);
     req.route_template = route->path_template;
     if (route->options.blocking) {
-      res = co_await run_on_pool(*core_.pool,
+      res = co_await run_on_pool(core_,
                                  [this, route, &req] { return invoke(core_, *route, req); });
     } else {
       res = invoke(core_, *route, req);

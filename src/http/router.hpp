@@ -19,13 +19,17 @@ namespace http {
 
 enum class Auth { none, session, bearer, session_or_bearer };
 
+// The default of ServerOptions::default_max_body.
 inline constexpr std::size_t kDefaultMaxBody = 1024 * 1024;
 
 struct RouteOptions {
   Auth auth = Auth::none;
-  std::size_t max_body = kDefaultMaxBody;  // larger only on upload routes
-  std::chrono::milliseconds body_timeout{10'000};
-  // false: the handler is cheap and never blocks (/healthz) and runs on the io thread.
+  // Unset: the server-wide ServerOptions::default_max_body / default_body_timeout, so that the
+  // configured limits apply to every route that does not need its own (uploads do).
+  std::optional<std::size_t> max_body = std::nullopt;
+  std::optional<std::chrono::milliseconds> body_timeout = std::nullopt;
+  // false: the handler is cheap and never blocks (/healthz) and runs on the io thread. Such a
+  // route cannot require auth: the authenticator queries the database (Server::start refuses).
   bool blocking = true;
 };
 

@@ -75,7 +75,12 @@ detail::ServerCore::~ServerCore() {
   for (auto& t : threads) {
     if (t.joinable()) t.join();
   }
+  // No pool job may outlive the io contexts: a finished job posts its completion to one, and
+  // a job destroyed unrun would destroy a connection coroutine after its context is gone.
+  // join() without stop() runs the queue dry (run() leaves it empty; this covers start()
+  // without run()).
   if (pool) pool->join();
+  pool.reset();
   signals.reset();
   acceptor.reset();
   contexts.clear();
@@ -113,10 +118,17 @@ cs::Status Server::start() {
   auto& c = *core_;
   if (c.started) return {};
   for (const auto& route : c.router.routes()) {
-    if (route->options.auth != Auth::none && !c.authenticator) {
-      return cs::fail(
-          cs::Errc::internal, "server misconfigured",
-          "route " + route->path_template + " requires auth but no authenticator is set");
+    if (route->options.auth == Auth::none) continue;
+    if (!c.authenticator) {
+      return cs::fail(cs::Errc::internal, "server misconfigured",
+                      "route " + route->method + " " + route->path_template +
+                          " requires auth but no authenticator is set");
+    }
+    // The authenticator looks sessions and tokens up in the database: never on an io thread.
+    if (!route->options.blocking) {
+      return cs::fail(cs::Errc::internal, "server misconfigured",
+                      "route " + route->method + " " + route->path_template +
+                          " requires auth and so cannot be blocking = false");
     }
   }
   if (c.options.tls_cert_file.has_value() != c.options.tls_key_file.has_value()) {
@@ -239,21 +251,25 @@ void Server::run() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // 4. Grace over: handlers still queued are skipped, running ones are waited for.
+  c.abandon_queued.store(true);
   {
     std::lock_guard lock(c.connections_mu);
     if (!c.connections.empty()) {
       spdlog::warn("shutdown grace over: dropping {} connection(s)", c.connections.size());
     }
   }
-  // 4. Hooks (the application flushes its queues after run() returns).
-  for (auto& hook : c.stopping_hooks) hook();
-  // 5. Stop the io threads, then the pool (a handler still running is waited for).
+  // 5. Stop the io threads, then drain the pool. join() without stop(): a stopped pool keeps
+  // its queued jobs until ~thread_pool, which could then run after the io contexts are gone.
+  // Finished jobs post their completion to the stopped contexts; ~ServerCore destroys those.
   c.work.clear();
   for (auto& ctx : c.contexts) ctx->stop();
   for (auto& t : c.threads) t.join();
   c.threads.clear();
-  c.pool->stop();
   c.pool->join();
+  // 6. Hooks, once no handler runs any more (the application flushes its queues after run()
+  // returns).
+  for (auto& hook : c.stopping_hooks) hook();
 }
 
 }  // namespace http

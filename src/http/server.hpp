@@ -22,9 +22,14 @@ struct ServerOptions {
   unsigned io_threads = 0;                                   // 0 = hardware concurrency
   unsigned worker_threads = 0;                               // 0 = hardware concurrency
   std::size_t header_limit = 16 * 1024;                      // → 431
-  std::chrono::milliseconds header_timeout{5'000};           // whole header, not per byte → 408
+  // Whole header, not per byte → 408. On a new connection it runs from the accept (TLS
+  // handshake included); on a kept-alive one from the first byte of the next request.
+  std::chrono::milliseconds header_timeout{5'000};
   std::chrono::milliseconds keepalive_idle_timeout{30'000};  // closed silently
   std::chrono::milliseconds write_timeout{30'000};           // a client that stops reading
+  // For routes whose RouteOptions leave max_body / body_timeout unset.
+  std::size_t default_max_body = kDefaultMaxBody;             // → 413
+  std::chrono::milliseconds default_body_timeout{10'000};    // whole body → 408
   std::size_t max_connections = 10'000;                      // over it: 503 and close
   std::chrono::milliseconds shutdown_grace{10'000};          // bound on finishing in-flight work
   std::optional<std::string> tls_cert_file;                  // PEM chain; both set = HTTPS
@@ -45,7 +50,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Required before start() when any route has auth != none (start() fails otherwise).
+  // Required before start() when any route has auth != none (start() fails otherwise; it also
+  // fails for a route with auth != none and blocking = false).
   void set_authenticator(Authenticator authenticator);
   // Run, in registration order, after in-flight requests finished and before run() returns.
   void on_stopping(std::function<void()> hook);
@@ -55,7 +61,8 @@ class Server {
   std::uint16_t port() const;
   // Serves until request_stop() (or a signal with handle_signals) and the shutdown finished:
   // stop accepting, close idle keep-alive connections, let in-flight requests finish (at most
-  // shutdown_grace), run the on_stopping hooks.
+  // shutdown_grace; a handler not yet started when the grace runs out is not run, one already
+  // running is waited for), run the on_stopping hooks.
   void run();
   // Thread-safe and async-signal-safe (writes one byte to a pipe).
   void request_stop();

@@ -44,9 +44,14 @@ inline constexpr std::array<const char*, 8> kKnownMethods = {"GET",   "HEAD",   
 struct ServerCore {
   ServerCore(ServerOptions o, Router& r, Metrics& m)
       : options(std::move(o)), router(r), metrics(m) {}
-  // Tears the io contexts down first: destroying them destroys the suspended connection
-  // coroutines, whose destructors still use the members below.
+  // Drains the worker pool, then tears the io contexts down: destroying them destroys the
+  // suspended connection coroutines, whose destructors still use the members below.
   ~ServerCore();
+
+  // Declared first so they are destroyed last: every ~Connection erases itself from the map,
+  // including those run while the io contexts are destroyed.
+  std::mutex connections_mu;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
 
   ServerOptions options;
   Router& router;
@@ -68,10 +73,9 @@ struct ServerCore {
   bool started = false;
 
   std::atomic<bool> stopping{false};
+  // Set when the shutdown grace ran out: pool jobs not yet started skip their handler.
+  std::atomic<bool> abandon_queued{false};
   int stop_pipe[2] = {-1, -1};
-
-  std::mutex connections_mu;
-  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> connections;
 
   RouteSeries* unmatched(std::string_view method) const;
 };

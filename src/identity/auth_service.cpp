@@ -1,5 +1,6 @@
 #include "identity/auth_service.hpp"
 
+#include "core/utf8.hpp"
 #include "crypto/password.hpp"
 #include "crypto/primitives.hpp"
 #include "identity/detail/records.hpp"
@@ -64,7 +65,7 @@ AuthService::AuthService(store::Database& db, const Clock& clock, audit::AuditLo
 
 LoginResult AuthService::login(const LoginRequest& request) {
   // Anything that cannot be an address is looked up like an unknown one (same work, same answer).
-  std::string email = normalize_email(request.email).substr(0, kMaxEmailBytes + 1);
+  std::string email = to_storable_utf8(normalize_email(request.email), kMaxEmailBytes + 1);
   Micros now = clock_.now();
   std::optional<Credentials> user;
   std::optional<Micros> locked_until;
@@ -82,7 +83,14 @@ LoginResult AuthService::login(const LoginRequest& request) {
       if (!rows) return failure(std::move(rows).error());
       if (!rows->empty()) {
         Micros retry_at = rows->front().int64(0) + options_.ip_window;
-        auto audited = store::in_transaction(conn, [&](store::Connection& c) {
+        // One audit entry per address and window, not one per refused attempt: throttled
+        // requests cost no Argon2, so auditing each would let anyone grow the log at will.
+        auto audited = store::in_transaction(conn, [&](store::Connection& c) -> Status {
+          std::string marker = "audited:" + ip_key(request.ip);
+          auto seen = CS_TRY(c.query_one("SELECT at FROM login_failures WHERE throttle_key = $1 AND at > $2 LIMIT 1",
+                                         params(marker, now - options_.ip_window)));
+          if (seen) return {};
+          CS_TRY(c.exec("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)", params(marker, now)));
           return detail::record(
               audit_, c, attempt_actor(request),
               login_record("user.login.failed", email, "", {{"reason", "ip_throttled"}}));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
 #include "crypto/primitives.hpp"
 #include "identity/detail/records.hpp"
 #include "store/database.hpp"
@@ -50,7 +51,7 @@ Result<NewSession> SessionService::create(store::Connection& conn, std::string_v
                         now + options_.absolute_lifetime,
                         now,
                         std::string(ip),
-                        std::string(user_agent.substr(0, kMaxUserAgent))};
+                        to_storable_utf8(user_agent, kMaxUserAgent)};
   CS_TRY(
       conn.exec("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at, "
                 "ip, user_agent) "

@@ -60,6 +60,9 @@ std::string claim_sql(Backend backend, std::size_t kind_count) {
   return sql;
 }
 
+constexpr std::string_view kLeaseExpiredError =
+    "the lease of the last attempt expired: the worker crashed or the job ran too long";
+
 std::string truncate_error(std::string_view e) { return std::string(e.substr(0, kMaxErrorLength)); }
 
 }  // namespace
@@ -107,6 +110,12 @@ Result<std::optional<Job>> claim(Database& db, std::string_view worker_id, Micro
   for (const auto& k : kinds) params.emplace_back(k);
   std::string sql = claim_sql(db.backend(), kinds.size());
   return transact(db, [&](Connection& c) -> Result<std::optional<Job>> {
+    // A job whose worker crashed or hung through its last attempt is dead, not retried forever.
+    Value expire[] = {now, std::string(kLeaseExpiredError)};
+    CS_TRY(c.exec("UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_until = NULL, "
+                  "last_error = $2, updated_at = $1 "
+                  "WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts",
+                  expire));
     auto row = CS_TRY(c.query_one(sql, params));
     if (!row) return std::optional<Job>();
     return std::optional<Job>(from_row(*row));
@@ -212,6 +221,12 @@ Result<QueueStats> stats(Database& db) {
     }
   }
   return s;
+}
+
+Result<std::int64_t> purge_done(Database& db, Micros finished_before) {
+  auto conn = CS_TRY(db.connect());
+  Value p[] = {finished_before};
+  return conn->exec("DELETE FROM jobs WHERE state = 'done' AND updated_at < $1", p);
 }
 
 }  // namespace cs::store

@@ -88,6 +88,9 @@ Result<std::vector<Job>> list_dead(Database& db, int limit = 100);
 // dead job with that id.
 Status retry_dead(Database& db, std::string_view id, const Clock& clock = system_clock());
 Result<std::optional<Job>> find_job(Database& db, std::string_view id);
+// Deletes jobs that finished (state done) before `finished_before`; dead jobs stay for
+// inspection. For the periodic maintenance.
+Result<std::int64_t> purge_done(Database& db, Micros finished_before);
 Result<QueueStats> stats(Database& db);
 
 }  // namespace cs::store

@@ -50,9 +50,9 @@ http::Response login_page(WebContext& ctx, const http::Request& req, int status,
   return res;
 }
 
-http::Response home_page(WebContext& ctx, const SignedIn& who) {
+http::Response home_page(WebContext& ctx, const http::Request& req, const SignedIn& who) {
   auto user = ctx.directory.get_user(who.principal.user_id);
-  if (!user) return http::Response::problem(user.error());
+  if (!user) return http::Response::problem(user.error(), req.request_id);
   auto page = page_context("Home");
   page.emplace("signed_in", true);
   page.emplace("user_email", user->email);
@@ -68,9 +68,11 @@ http::Response home_page(WebContext& ctx, const SignedIn& who) {
   for (const auto& [account_id, role] : who.principal.account_roles) {
     auto account = ctx.directory.get_account(account_id);
     if (!account) continue;
-    accounts.emplace_back(mstch::map{{"name", account->name},
+    accounts.emplace_back(mstch::map{{"id", account->id},
+                                     {"name", account->name},
                                      {"environment", std::string(identity::to_string(account->environment))},
-                                     {"role", std::string(identity::to_string(role))}});
+                                     {"role", std::string(identity::to_string(role))},
+                                     {"is_admin", role == identity::AccountRole::admin}});
   }
   page.emplace("has_accounts", !accounts.empty());
   page.emplace("accounts", accounts);
@@ -132,6 +134,7 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
       if (e.errc() == Errc::unauthenticated || e.errc() == Errc::validation_failed) {
         return login_page(ctx, req, 401, "Email or password is incorrect.", email, next);
       }
+      if (e.errc() == Errc::forbidden) return login_page(ctx, req, 403, e.message(), email, next);
       spdlog::error("login failed internally request_id={} detail={}", req.request_id, e.detail());
       return http::Response::problem(e, req.request_id);
     }
@@ -162,7 +165,7 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
   router.add("GET", "/", [&ctx](http::Request& req) {
     auto who = current_session(ctx, req);
     if (!who) return http::Response::redirect(303, "/login");
-    return home_page(ctx, *who);
+    return home_page(ctx, req, *who);
   });
 }
 

@@ -1,4 +1,6 @@
 // Each limit of issue 2 §2, provoked over a real socket.
+#include <iostream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -98,6 +100,63 @@ TEST_F(LimitsTest, SlowlorisTricklingHeadersGets408) {
   EXPECT_EQ(r->status, 408);
   EXPECT_EQ(code(*r), "request_timeout");
   EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(LimitsTest, NewConnectionHeaderDeadlineRunsFromTheAccept) {
+  auto o = test_options();
+  o.header_timeout = 2s;
+  start(o);
+  TestClient c(s_.port());
+  const auto opened = std::chrono::steady_clock::now();
+  // Silent for most of the timeout, then a trickle: the deadline must not restart at the
+  // first byte (that gave a slowloris client twice the timeout).
+  std::this_thread::sleep_for(1500ms);
+  c.send("GET /hello HTTP/1.1\r\nHost: t\r\n");
+  int trickled = 0;
+  for (; trickled < 60 && !c.readable_now(); ++trickled) {
+    c.send("X");
+    std::this_thread::sleep_for(100ms);
+  }
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  // Bytes the server accepted after the silence: ~5 when the deadline runs from the accept,
+  // ~20 when it restarts at the first byte. The bound leaves over a second of slack.
+  EXPECT_LT(trickled, 13);
+  std::cout << "[diagnostic] 408 after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - opened)
+                   .count()
+            << " ms, " << trickled << " bytes trickled\n";
+}
+
+TEST_F(LimitsTest, RouteWithoutItsOwnMaxBodyUsesTheServerDefault) {
+  auto o = test_options();
+  o.default_max_body = 1000;
+  start(o);
+  TestClient c(s_.port());
+  auto at_limit = c.request("POST", "/small", {}, std::string(1000, 'x'));
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->status, 200);
+  auto own_limit = c.request("POST", "/upload", {}, std::string(2000, 'x'));  // 4 MiB of its own
+  ASSERT_TRUE(own_limit);
+  EXPECT_EQ(own_limit->status, 200);
+  auto over = c.request("POST", "/small", {}, std::string(1001, 'x'));
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 413);
+  EXPECT_EQ(code(*over), "payload_too_large");
+}
+
+TEST_F(LimitsTest, RouteWithoutItsOwnBodyTimeoutUsesTheServerDefault) {
+  auto o = test_options();
+  o.default_body_timeout = 300ms;
+  start(o);
+  TestClient c(s_.port(), 5);  // the built-in 10 s would leave this read without an answer
+  c.send("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_EQ(code(*r), "request_timeout");
 }
 
 TEST_F(LimitsTest, SlowBodyGets408) {

@@ -348,5 +348,16 @@ TEST(ServerStartTest, AuthRouteWithoutAuthenticatorFailsToStart) {
   EXPECT_FALSE(s.start());
 }
 
+TEST(ServerStartTest, AuthRouteRunningOnTheIoThreadFailsToStart) {
+  // Its authenticator would query the database on an io thread.
+  TestServer s;
+  s.router.add("GET", "/p", RouteOptions{.auth = Auth::bearer, .blocking = false},
+               [](Request&) { return Response::text(200, "x"); });
+  auto status = s.start(test_options(), [](Request&, Auth) -> cs::Status { return {}; });
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().errc(), cs::Errc::internal);
+  EXPECT_THAT(status.error().detail(), HasSubstr("GET /p"));
+}
+
 }  // namespace
 }  // namespace http::testing

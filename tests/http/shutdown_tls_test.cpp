@@ -58,6 +58,44 @@ TEST(ShutdownTest, InFlightRequestCompletesNewConnectionsRefusedRunReturns) {
   EXPECT_TRUE(hook_ran);
 }
 
+TEST(ShutdownTest, GraceRunningOutWithQueuedHandlersSkipsThemAndTearsDownCleanly) {
+  // Once a use-after-free: jobs left in the stopped worker pool were destroyed after the io
+  // contexts and the connection registry. Run this binary under valgrind to see it.
+  TestServer s;
+  std::atomic<int> started{0};
+  s.router.add("GET", "/slow", [&](Request&) {
+    ++started;
+    std::this_thread::sleep_for(200ms);
+    return Response::text(200, "finished");
+  });
+  auto o = test_options();
+  o.io_threads = 2;
+  o.worker_threads = 2;
+  o.shutdown_grace = 0ms;
+  ASSERT_TRUE(s.start(o));
+
+  constexpr int kClients = 40;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(s.port()));
+    ASSERT_TRUE(clients.back()->send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"));
+  }
+  // All 40 parsed and handed to the 2 workers: most of them wait in the pool's queue.
+  for (int i = 0; i < 1000 && s.metrics.requests_in_flight().load() < kClients; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(s.metrics.requests_in_flight().load(), kClients);
+
+  s.server->request_stop();
+  s.thread.join();  // run() returned
+  // The handlers that were running finished; the queued ones never started.
+  EXPECT_LT(started.load(), kClients);
+  s.server.reset();
+  EXPECT_EQ(s.metrics.connections_open().load(), 0);
+  EXPECT_EQ(s.metrics.requests_in_flight().load(), 0);
+  for (auto& c : clients) EXPECT_FALSE(c->read_response());  // dropped without an answer
+}
+
 struct TempDir {
   std::filesystem::path path;
   TempDir() {

@@ -140,6 +140,11 @@ TEST_P(AuthTest, OneAddressIsThrottledAfterTwentyFailures) {
   EXPECT_GT(*throttled.error().retry_at, clock_.now());
   EXPECT_LE(*throttled.error().retry_at, clock_.now() + 15 * kMinute);
 
+  // Refused attempts are audited once per address and window, not once each.
+  auto audited_before = count("audit_log");
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(login("alice@example.com", kPassword));
+  EXPECT_EQ(count("audit_log"), audited_before) << "the first throttled attempt was already audited";
+
   // Other addresses are unaffected.
   EXPECT_TRUE(login("alice@example.com", kPassword, "203.0.113.99"));
   clock_.set(*throttled.error().retry_at);

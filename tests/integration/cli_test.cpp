@@ -117,6 +117,18 @@ TEST(Cli, KeyFileIsPrivateAndRotationAddsAnActiveKey) {
   auto after = run_cli({"keys", "list", "--json", "--data-dir", d}).json()["keys"];
   ASSERT_EQ(after.size(), 2u);
   for (const auto& k : after) EXPECT_EQ(k["active"].get<bool>(), k["id"] == new_key);
+
+  // The rotation is in the audit log, and the chain still verifies.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "data/countersign.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT target_id FROM audit_log WHERE action = 'keys.rotated'", -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), new_key);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_EQ(run_cli({"audit", "verify", "--data-dir", d}).exit_code, 0);
 }
 
 TEST(Cli, AuditVerifyDetectsATamperedRow) {

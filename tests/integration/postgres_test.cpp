@@ -41,7 +41,11 @@ TEST(Postgres, ServerMigratesSeedsAndSignsInOnPostgres) {
   std::string password = demo["users"]["final_approver"]["password"];
   auto r = http({"POST", server.base_url() + "/login",
                  "csrf_token=" + form_encode(m[1]) + "&email=" + form_encode(email) + "&password=" + form_encode(password),
-                 {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", jar.header()}}, 10000});
+                 {{"Content-Type", "application/x-www-form-urlencoded"},
+                  {"Cookie", jar.header()},
+                  // Raw non-UTF-8 bytes in a header must not break the UTF-8 database (was a 500).
+                  {"User-Agent", "Mozilla/5.0 \xff\xfe\xc3"}},
+                 10000});
   ASSERT_EQ(r.status, 303) << r.body;
   jar.absorb(r);
   auto home = http({"GET", server.base_url() + "/", {}, {{"Cookie", jar.header()}}, 5000});

@@ -182,6 +182,40 @@ TEST_P(JobQueueTest, ExpiredLeaseIsReclaimedAndTheOldWorkerIsFencedOut) {
   EXPECT_EQ(must_find(id).state, JobState::done);
 }
 
+TEST_P(JobQueueTest, AJobWhoseWorkerKeepsCrashingDiesAfterItsLastAttempt) {
+  std::string id = enqueue_job({.kind = "k", .max_attempts = 2});
+  ASSERT_TRUE(claim_one("crash-1"));
+  clock_.advance(kLease + kSecond);
+  ASSERT_TRUE(claim_one("crash-2"));  // second and last attempt
+  clock_.advance(kLease + kSecond);
+  EXPECT_FALSE(claim_one("w3")) << "no third attempt";
+  Job dead = must_find(id);
+  EXPECT_EQ(dead.state, JobState::dead);
+  EXPECT_EQ(dead.attempts, 2);
+  ASSERT_TRUE(dead.last_error);
+  EXPECT_NE(dead.last_error->find("lease"), std::string::npos);
+  auto dead_list = list_dead(db());
+  ASSERT_TRUE(dead_list);
+  ASSERT_EQ(dead_list->size(), 1u);
+}
+
+TEST_P(JobQueueTest, PurgeDoneRemovesOnlyOldFinishedJobs) {
+  std::string old_done = enqueue_job({.kind = "k"});
+  ASSERT_TRUE(complete(db(), *claim_one(), clock_));
+  clock_.advance(10 * kSecond);
+  std::string new_done = enqueue_job({.kind = "k"});
+  ASSERT_TRUE(complete(db(), *claim_one(), clock_));
+  std::string queued = enqueue_job({.kind = "k", .run_at = clock_.now() + 3600 * kSecond});
+  auto removed = purge_done(db(), clock_.now() - 5 * kSecond);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 1);
+  auto gone = find_job(db(), old_done);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(must_find(new_done).state, JobState::done);
+  EXPECT_EQ(must_find(queued).state, JobState::queued);
+}
+
 TEST_P(JobQueueTest, TwoConcurrentWorkersProcessEveryJobExactlyOnce) {
   constexpr int kJobs = 200;
   {

@@ -11,6 +11,8 @@
 #include "identity/auth_service.hpp"
 #include "identity/directory.hpp"
 #include "identity/session_service.hpp"
+#include "oauth/app_service.hpp"
+#include "oauth/authorization_server.hpp"
 #include "support/test_database.hpp"
 #include "web/templates.hpp"
 #include "web/web_context.hpp"
@@ -32,11 +34,17 @@ TEST(OpenApi, DocumentsExactlyTheRegisteredRoutes) {
   identity::Directory directory(*test_db.db, clock, audit, hasher);
   identity::SessionService sessions(*test_db.db, clock, keys.token_hash_key());
   identity::AuthService auth(*test_db.db, clock, audit, hasher, sessions);
+  crypto::TokenHasher tokens(keys);
+  oauth::AppService apps(*test_db.db, clock, audit, tokens);
+  oauth::AuthorizationServer authz(*test_db.db, clock, audit, tokens, apps, directory);
   http::Metrics metrics;
-  WebContext ctx{*test_db.db, metrics, directory, auth, sessions, false};
+  WebContext ctx{*test_db.db, metrics, directory, auth, sessions, apps, authz, "http://127.0.0.1:8080", false};
   http::Router router;
   register_ops_routes(router, ctx);
   register_page_routes(router, ctx);
+  register_oauth_endpoints(router, ctx);
+  register_api_routes(router, ctx);
+  register_oauth_pages(router, ctx);
 
   std::set<std::string> registered;
   for (const auto& r : router.routes()) registered.insert(lower(r->method) + " " + r->path_template);

@@ -1,0 +1,42 @@
+// Small pieces the /v1 routes share: request context for audit entries, strict JSON getters the
+// generic json_body.hpp lacks, RFC 3339 times and cursor pagination.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "http/router.hpp"
+#include "identity/actor.hpp"
+
+namespace cs::web {
+
+struct WebContext;
+
+inline identity::RequestContext audit_context(const http::Request& req) { return {req.remote_ip, req.request_id}; }
+
+inline nlohmann::json time_json(std::optional<Micros> t) {
+  return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+}
+
+// An optional array of strings: a missing key or null is nullopt; anything else that is not an
+// array of strings is validation_failed naming the field (e.g. "scopes/2").
+Result<std::optional<std::vector<std::string>>> optional_string_list(const nlohmann::json& obj,
+                                                                     std::string_view key);
+
+// Cursor pagination over an already ordered list (DESIGN.md "Lists use cursor pagination").
+// `limit` 1..100 (default 50); `cursor` is the id of the last item of the previous page. Returns
+// {"data": [...], "next_cursor": id|null}; a malformed limit or unknown cursor is invalid_request.
+Result<nlohmann::json> paginate(const http::Request& req, const std::vector<nlohmann::json>& items);
+
+// /v1/apps and its sub-resources (api_app_routes.cpp).
+void register_app_routes(http::Router& router, WebContext& ctx);
+
+}  // namespace cs::web
