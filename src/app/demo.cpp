@@ -11,6 +11,7 @@
 #include "app/runtime.hpp"
 #include "crypto/primitives.hpp"
 #include "identity/roles.hpp"
+#include "oauth/app_service.hpp"
 
 namespace cs::app {
 namespace {
@@ -44,7 +45,36 @@ Result<identity::Account> ensure_account(identity::Directory& directory, const s
   return directory.create_account({name, env, std::nullopt}, actor);
 }
 
-Result<nlohmann::json> seed(identity::Directory& directory) {
+constexpr const char* kDemoAppName = "Acme Sign Connector";
+constexpr const char* kDemoRedirectUri = "http://127.0.0.1:8765/callback";
+
+// The demo partner's confidential app with every scope (issue 3 §5). Its client secret is
+// printed only when the app is created, like the passwords.
+Result<nlohmann::json> ensure_demo_app(identity::Directory& directory, oauth::AppService& apps,
+                                       const identity::PartnerOrg& partner, const identity::User& partner_admin) {
+  auto principal = CS_TRY(directory.load_principal(partner_admin.id));
+  for (const auto& app : CS_TRY(apps.list(principal))) {
+    if (app.name == kDemoAppName && app.partner_org_id == partner.id) {
+      return nlohmann::json{{"client_id", app.client_id}, {"client_secret", nullptr}, {"redirect_uri", kDemoRedirectUri}};
+    }
+  }
+  oauth::NewApp in;
+  in.name = kDemoAppName;
+  in.description = "Generates documents in Acme's platform, sends them for signature and tracks their status.";
+  in.client_type = oauth::ClientType::confidential;
+  in.redirect_uris = {kDemoRedirectUri};
+  for (const auto& scope : oauth::scope_catalogue()) in.scopes.emplace_back(scope.name);
+  in.functions = {"send", "sign", "track"};
+  in.documentation_url = "https://acme-integrations.example/docs/countersign";
+  in.support_url = "https://acme-integrations.example/support";
+  in.partner_org_id = partner.id;
+  auto created = CS_TRY(apps.create(principal, in, {}));
+  return nlohmann::json{{"client_id", created.app.client_id},
+                        {"client_secret", created.client_secret ? nlohmann::json(*created.client_secret) : nullptr},
+                        {"redirect_uri", kDemoRedirectUri}};
+}
+
+Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& apps) {
   auto actor = identity::Actor::system("demo-seed");
   nlohmann::json users = nlohmann::json::object();
   auto add_user = [&](const DemoUser& u) -> Result<identity::User> {
@@ -92,7 +122,10 @@ Result<nlohmann::json> seed(identity::Directory& directory) {
     CS_TRY(directory.grant_staff_role(user.id, role, actor));
   }
 
+  auto app = CS_TRY(ensure_demo_app(directory, apps, partner, padmin));
+
   return nlohmann::json{{"partner", {{"id", partner.id}, {"name", partner.name}}},
+                        {"app", app},
                         {"users", users},
                         {"accounts", {{"sandbox", {{"id", sandbox.id}, {"name", sandbox.name}}},
                                       {"production", {{"id", production.id}, {"name", production.name}}}}}};
@@ -103,7 +136,7 @@ Result<nlohmann::json> seed(identity::Directory& directory) {
 int cmd_demo_seed(const Config& config, const OutputOptions& out) {
   auto rt = open_runtime(config);
   if (!rt) return report_failure(rt.error(), out);
-  auto result = seed((*rt)->directory);
+  auto result = seed((*rt)->directory, (*rt)->apps);
   if (!result) return report_failure(result.error(), out);
   std::cout << result->dump(out.json ? -1 : 2) << "\n";
   return 0;

@@ -46,9 +46,10 @@ asio::awaitable<Response> run_on_pool(ServerCore& core, F fn) {
       [&core, fn = std::move(fn)](auto handler) mutable {
         asio::post(*core.pool, [&core, handler = std::move(handler), fn = std::move(fn)]() mutable {
           // Past the shutdown grace nobody waits for the answer: do not start the work.
-          Response res = core.abandon_queued.load()
-                             ? Response::problem(cs::Error(cs::Errc::unavailable, "shutting down"), {})
-                             : fn();
+          Response res =
+              core.abandon_queued.load()
+                  ? Response::problem(cs::Error(cs::Errc::unavailable, "shutting down"), {})
+                  : fn();
           auto ex = asio::get_associated_executor(handler);
           asio::dispatch(ex, [handler = std::move(handler), res = std::move(res)]() mutable {
             handler(std::move(res));
@@ -161,7 +162,9 @@ class Connection final : public ConnectionBase,
       }
       // A later request's header deadline runs from its first byte (already buffered when
       // pipelined); the idle wait before it is not part of it.
-      if (!first) header_deadline_ = std::chrono::steady_clock::now() + core_.options.header_timeout;
+      if (!first) {
+        header_deadline_ = std::chrono::steady_clock::now() + core_.options.header_timeout;
+      }
       first = false;
       bool keep_alive = co_await serve_one();
       if (!keep_alive) co_return co_await close_gracefully(linger_);
@@ -384,8 +387,7 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
     req.params = std::move(match.params);
     req.route_template = route->path_template;
     if (route->options.blocking) {
-      res = co_await run_on_pool(core_,
-                                 [this, route, &req] { return invoke(core_, *route, req); });
+      res = co_await run_on_pool(core_, [this, route, &req] { return invoke(core_, *route, req); });
     } else {
       res = invoke(core_, *route, req);
     }

@@ -18,21 +18,21 @@ namespace http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;                                 // 0 = ephemeral; see Server::port()
-  unsigned io_threads = 0;                                   // 0 = hardware concurrency
-  unsigned worker_threads = 0;                               // 0 = hardware concurrency
-  std::size_t header_limit = 16 * 1024;                      // → 431
+  std::uint16_t port = 8080;             // 0 = ephemeral; see Server::port()
+  unsigned io_threads = 0;               // 0 = hardware concurrency
+  unsigned worker_threads = 0;           // 0 = hardware concurrency
+  std::size_t header_limit = 16 * 1024;  // → 431
   // Whole header, not per byte → 408. On a new connection it runs from the accept (TLS
   // handshake included); on a kept-alive one from the first byte of the next request.
   std::chrono::milliseconds header_timeout{5'000};
   std::chrono::milliseconds keepalive_idle_timeout{30'000};  // closed silently
   std::chrono::milliseconds write_timeout{30'000};           // a client that stops reading
   // For routes whose RouteOptions leave max_body / body_timeout unset.
-  std::size_t default_max_body = kDefaultMaxBody;             // → 413
-  std::chrono::milliseconds default_body_timeout{10'000};    // whole body → 408
-  std::size_t max_connections = 10'000;                      // over it: 503 and close
-  std::chrono::milliseconds shutdown_grace{10'000};          // bound on finishing in-flight work
-  std::optional<std::string> tls_cert_file;                  // PEM chain; both set = HTTPS
+  std::size_t default_max_body = kDefaultMaxBody;          // → 413
+  std::chrono::milliseconds default_body_timeout{10'000};  // whole body → 408
+  std::size_t max_connections = 10'000;                    // over it: 503 and close
+  std::chrono::milliseconds shutdown_grace{10'000};        // bound on finishing in-flight work
+  std::optional<std::string> tls_cert_file;                // PEM chain; both set = HTTPS
   std::optional<std::string> tls_key_file;
   bool access_log = true;       // JSON lines through the spdlog logger named "access"
   bool handle_signals = false;  // SIGTERM/SIGINT → request_stop()

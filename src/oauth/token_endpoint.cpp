@@ -134,9 +134,9 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
       if (!row->is_null(5)) {
         // RFC 6749 §4.1.2: a code used twice revokes what it already produced.
         auto revoked = CS_TRY(c.exec(
-            "UPDATE oauth_tokens SET revoked_at = $1 WHERE origin_code_hash = $2 AND "
-            "revoked_at IS NULL",
-            params(now, code_hash)));
+            "UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND "
+            "origin_code_hash = $3 AND revoked_at IS NULL",
+            params(now, g.grant_id, code_hash)));
         CS_CHECK(detail::record(audit_, c, actor,
                                 {.action = "oauth.code.replayed",
                                  .target_type = "oauth_grant",
@@ -149,6 +149,9 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
       if (row->int64(4) <= now) return Outcome(invalid_grant("code expired"));
       if (row->text(1) != req.redirect_uri) return Outcome(invalid_grant("redirect_uri mismatch"));
       const std::string& challenge = row->text(2);
+      // RFC 9700 §2.1.1: public clients always prove possession with PKCE.
+      if (challenge.empty() && client.client_type == ClientType::public_client)
+        return Outcome(invalid_grant("public client without PKCE"));
       if (challenge.empty() ? !req.code_verifier.empty()
                             : !detail::verify_s256(req.code_verifier, challenge))
         return Outcome(invalid_grant("PKCE verification failed"));

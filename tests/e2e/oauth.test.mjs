@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser, screenshotDir } from './harness.mjs';
 import {
-  startServerWith, cli, setCertification, pkce, authorizeUrl, interceptCallback, signIn, exchangeCode, apiGet,
+  startServerWith, cli, setCertification, pkce, authorizeUrl, startCallbackServer, signIn, exchangeCode, apiGet,
   registerApp, noHorizontalScroll, callbackOrigin, callbackUrl,
 } from './oauth_support.mjs';
 
@@ -21,6 +21,7 @@ const kSettingLabel = 'Allow uncertified partner applications to access data fro
 
 let server;
 let browser;
+let callbacks;  // the client's redirect URI listener
 let app;  // the confidential demo app "Acme Sign Connector"
 const users = {};  // demo user key -> { context, hits, cspViolations }
 
@@ -33,6 +34,7 @@ before(async () => {
     return { partnerAccount: account };
   });
   browser = await launchBrowser();
+  callbacks = await startCallbackServer();
   app = server.demo.app ?? await registerApp(await userContext('partner_admin', true), server.url, {
     name: 'Acme Sign Connector', client_type: 'confidential', redirect_uris: [callbackUrl],
     scopes: ['account:read', 'user:read', 'envelope:read', 'envelope:write', 'envelope:send', 'signing:embedded',
@@ -43,18 +45,18 @@ before(async () => {
 after(async () => {
   for (const u of Object.values(users)) await u.context.close();
   await browser?.close();
+  await callbacks?.close();
   await server?.stop();
 });
 
-// One browser context per demo user: the session survives between flows, the client's redirect
-// URI is intercepted, CSP violations are collected.
+// One browser context per demo user: the session survives between flows; CSP violations are
+// collected.
 async function userContext(key, signInNow = false) {
   if (!users[key]) {
     const context = await browser.newContext();
-    const hits = await interceptCallback(context);
     const cspViolations = [];
     context.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text()); });
-    users[key] = { context, hits, cspViolations, signedIn: false };
+    users[key] = { context, cspViolations, signedIn: false };
   }
   const u = users[key];
   if (signInNow && !u.signedIn) {
@@ -248,12 +250,12 @@ test('an unknown client and a mismatched redirect URI show an error page and nev
     ['unknown-client', { ...app, client_id: 'ik_doesnotexist0000000000' }],
     ['redirect-mismatch', { ...app, redirect_uri: 'https://evil.example/callback' }],
   ]) {
-    const before = users.sandbox_admin.hits.length;
+    const before = callbacks.hits.length;
     const res = await page.goto(authorizeUrl(server.url, client, { state: 's', challenge }));
     assert.equal(res.status(), 400, name);
     assert.equal(new URL(page.url()).origin, server.url, `${name}: stays on the server`);
     await page.waitForSelector('#error-heading');
-    assert.equal(users.sandbox_admin.hits.length, before, `${name}: the client was not contacted`);
+    assert.equal(callbacks.hits.length, before, `${name}: the client was not contacted`);
     await page.screenshot({ path: join(screenshotDir, `authorize-error-${name}.png`), fullPage: true });
   }
   await page.close();
@@ -283,7 +285,7 @@ test('deny goes back with access_denied; a wrong CSRF token or another tenant ac
   await page.close();
 
   // A forged form: the CSRF token is wrong.
-  const hits = users.production_admin.hits;
+  const hits = callbacks.hits;
   ({ page } = await openConsent('production_admin'));
   await page.waitForSelector('#consent-form');
   await page.locator('input[name=csrf_token]').evaluate((el) => { el.value = 'forged'; });
@@ -359,7 +361,6 @@ test('the settings page is for account admins only; other users get 404', async 
 
 test('consent and settings pages fit a 375-pixel-wide screen', async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
-  await interceptCallback(context);
   const page = await context.newPage();
   const { challenge } = pkce();
   await page.goto(authorizeUrl(server.url, app, { scope: 'account:read user:read envelope:send offline_access', state: 'p', challenge }));

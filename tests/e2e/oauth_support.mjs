@@ -1,12 +1,12 @@
 // Helpers of the OAuth browser tests: a server whose data directory the test can reach with the
-// CLI, PKCE, a browser-side OAuth client whose redirect URI (http://127.0.0.1:8765/callback) is
-// intercepted with page.route, so no listener is needed, and the node-side token exchange.
+// CLI, PKCE, the OAuth client's redirect URI (a listener on http://127.0.0.1:8765/callback), and the node-side token exchange.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:http';
 
 const binaryDir = process.env.CS_BINARY_DIR ?? 'build';
 export const binary = join(binaryDir, 'src/app/countersign');
@@ -91,15 +91,24 @@ export function authorizeUrl(base, app, { scope = 'account:read user:read', stat
   return u.toString();
 }
 
-// Every navigation to the client's redirect URI is answered here instead of by a listener; the
-// test reads the code / error from the recorded URLs.
-export async function interceptCallback(context) {
+// The OAuth client's redirect URI, served for real: Chromium does not hand the second request of
+// a redirect chain to page.route, so the 303 from /oauth/authorize must reach a listener. Every
+// hit is recorded; the test reads the code / error from the recorded URLs.
+export async function startCallbackServer() {
   const hits = [];
-  await context.route(`${callbackOrigin}/**`, (route) => {
-    hits.push(new URL(route.request().url()));
-    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Client callback</title><h1>callback</h1>' });
+  const server = createServer((req, res) => {
+    hits.push(new URL(req.url, callbackOrigin));
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>Client callback</title><h1>Client callback</h1>');
   });
-  return hits;
+  await new Promise((resolve, reject) => {
+    server.once('error', (e) => reject(new Error(`cannot listen on ${callbackOrigin}: ${e.message}`)));
+    server.listen(8765, '127.0.0.1', resolve);
+  });
+  return {
+    hits,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
 }
 
 // Fills the real sign-in form (the authorize request sent the browser there).

@@ -54,7 +54,8 @@ class AppsApiTest : public ::testing::Test {
   static void expect_problem(const HttpResponse& r, long status, const std::string& code) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(r.header("content-type"), "application/problem+json") << r.body;
-    if (!r.body.empty()) EXPECT_EQ(r.json()["code"], code) << r.body;
+    ASSERT_FALSE(r.body.empty());
+    EXPECT_EQ(r.json()["code"], code) << r.body;
   }
 
   std::size_t app_count(const Console& c) { return call(c, "GET", "/v1/apps?limit=100").json()["data"].size(); }
@@ -85,8 +86,9 @@ TEST_F(AppsApiTest, PartnerMembersCreateReadUpdateRotateAndDisable) {
   auto list = call(dev, "GET", "/v1/apps");
   ASSERT_EQ(list.status, 200);
   bool listed = false;
-  for (const auto& a : list.json()["data"]) listed |= a["id"] == id;
-  EXPECT_TRUE(listed);
+  auto listing = list.json();  // a named value: a range-for over a temporary's member dangles
+  for (const auto& a : listing["data"]) listed |= a["id"] == id;
+  EXPECT_TRUE(listed) << list.body;
 
   // An uncertified version is edited in place.
   auto patched = call(dev, "PATCH", "/v1/apps/" + id,
@@ -105,7 +107,8 @@ TEST_F(AppsApiTest, PartnerMembersCreateReadUpdateRotateAndDisable) {
   auto secrets = call(dev, "GET", "/v1/apps/" + id + "/secrets");
   ASSERT_EQ(secrets.status, 200);
   EXPECT_EQ(secrets.json()["data"].size(), 2u);
-  for (const auto& s : secrets.json()["data"]) EXPECT_FALSE(s.contains("client_secret"));
+  auto secret_list = secrets.json();
+  for (const auto& s : secret_list["data"]) EXPECT_FALSE(s.contains("client_secret"));
   std::string secret_id = s1.json()["id"];
   EXPECT_EQ(call(dev, "DELETE", "/v1/apps/" + id + "/secrets/" + secret_id).status, 204);
   EXPECT_EQ(call(dev, "GET", "/v1/apps/" + id + "/secrets").json()["data"].size(), 1u);
@@ -211,7 +214,9 @@ TEST_F(AppsApiTest, OtherTenantsSeeNothingAndStaffOnlyRead) {
   expect_problem(call(other, "POST", "/v1/apps/" + id + "/secrets"), 404, "not_found");
   expect_problem(call(other, "GET", "/v1/apps/" + id + "/grants"), 404, "not_found");
   expect_problem(call(other, "POST", "/v1/apps/" + id + "/disable"), 404, "not_found");
-  for (const auto& a : call(other, "GET", "/v1/apps").json()["data"]) EXPECT_NE(a["id"], id);
+  auto theirs = call(other, "GET", "/v1/apps").json();
+  EXPECT_TRUE(theirs["data"].is_array());
+  for (const auto& a : theirs["data"]) EXPECT_NE(a["id"], id);
   // Naming another org explicitly does not help either.
   auto foreign = new_app("Squatter");
   foreign["partner_org_id"] = w().demo["partner"]["id"];

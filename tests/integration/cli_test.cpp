@@ -38,12 +38,18 @@ TEST(Cli, DemoSeedPrintsTheDocumentedShapeAndIsIdempotent) {
     EXPECT_GE(j["users"][who]["password"].get<std::string>().size(), 12u) << who;
   }
 
+  EXPECT_EQ(j["app"]["redirect_uri"], "http://127.0.0.1:8765/callback");
+  EXPECT_EQ(j["app"]["client_id"].get<std::string>().rfind("ik_", 0), 0u);
+  EXPECT_EQ(j["app"]["client_secret"].get<std::string>().rfind("cs_sk_", 0), 0u);
+
   auto second = run_cli({"demo", "seed", "--json", "--data-dir", data_flag(dir)});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   auto k = second.json();
   EXPECT_EQ(k["partner"]["id"], j["partner"]["id"]);
   EXPECT_EQ(k["accounts"], j["accounts"]);
   EXPECT_TRUE(k["users"]["partner_admin"]["password"].is_null()) << "passwords are printed only at creation";
+  EXPECT_EQ(k["app"]["client_id"], j["app"]["client_id"]);
+  EXPECT_TRUE(k["app"]["client_secret"].is_null()) << "the client secret is printed only at creation";
   EXPECT_EQ(k["users"]["partner_admin"]["email"], j["users"]["partner_admin"]["email"]);
 }
 

@@ -72,7 +72,7 @@ inline std::string csrf_from(const std::string& html) {
 // Every hidden input of the page: what the consent form carries back.
 inline std::map<std::string, std::string> hidden_fields(const std::string& html) {
   std::map<std::string, std::string> out;
-  std::regex input(R"(<input type="hidden" name="([^"]+)" value="([^"]*)")");
+  std::regex input(R"re(<input type="hidden" name="([^"]+)" value="([^"]*)")re");
   for (auto it = std::sregex_iterator(html.begin(), html.end(), input); it != std::sregex_iterator(); ++it) {
     out[(*it)[1]] = html_unescape((*it)[2]);
   }

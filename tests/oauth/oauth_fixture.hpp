@@ -15,6 +15,7 @@
 #include "crypto/password.hpp"
 #include "crypto/tokens.hpp"
 #include "identity/directory.hpp"
+#include "oauth/access_rule.hpp"
 #include "oauth/app_service.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/detail/pkce.hpp"
@@ -29,12 +30,37 @@ inline const std::string kVerifier(64, 'v');
 inline const std::string kRedirect = "https://partner.example/callback";
 
 // Unwraps a Result in a test, failing with the error's message and detail.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                   \
-  auto lhs##_result = (expr);                                                             \
-  ASSERT_TRUE(lhs##_result) << lhs##_result.error().code() << ": "                       \
-                            << lhs##_result.error().message() << " / "                    \
-                            << lhs##_result.error().detail();                             \
+inline std::string describe(const Error& e) {
+  return std::string(e.code()) + ": " + e.message() + " / " + e.detail();
+}
+inline std::string describe(const AuthorizeError& e) { return describe(e.error); }
+
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                     \
+  auto lhs##_result = (expr);                                               \
+  ASSERT_TRUE(lhs##_result) << describe(lhs##_result.error());              \
   auto lhs = std::move(lhs##_result).value()
+
+using Strings = std::vector<std::string>;
+inline AppPatch scopes_patch(Strings v) {
+  AppPatch p;
+  p.scopes = std::move(v);
+  return p;
+}
+inline AppPatch redirects_patch(Strings v) {
+  AppPatch p;
+  p.redirect_uris = std::move(v);
+  return p;
+}
+inline AppPatch functions_patch(Strings v) {
+  AppPatch p;
+  p.functions = std::move(v);
+  return p;
+}
+inline AppPatch name_patch(std::string v) {
+  AppPatch p;
+  p.name = std::move(v);
+  return p;
+}
 
 class OAuthTest : public cs::testing::BothBackends {
  protected:

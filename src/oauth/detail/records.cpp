@@ -135,8 +135,10 @@ Result<std::int64_t> revoke_grant_rows(store::Connection& conn, std::string_view
 
 Result<std::int64_t> revoke_app_grant_rows(store::Connection& conn, std::string_view app_id,
                                            Micros now, std::string_view reason) {
-  CS_TRY(conn.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE app_id = $2 AND revoked_at IS NULL",
-                   params(now, app_id)));
+  CS_TRY(conn.exec(
+      "UPDATE oauth_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND grant_id IN "
+      "(SELECT id FROM oauth_grants WHERE app_id = $2 AND revoked_at IS NULL)",
+      params(now, app_id)));
   return conn.exec(
       "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2, updated_at = $1 "
       "WHERE app_id = $3 AND revoked_at IS NULL",
