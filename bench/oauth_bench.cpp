@@ -10,12 +10,12 @@
 // Each benchmark thread runs its own refresh-token chain, as separate clients would.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unistd.h>
 
 #include "audit/audit_log.hpp"
 #include "core/clock.hpp"
@@ -73,16 +73,25 @@ struct World {
     if (!store::migrate(*db)) std::abort();
     directory = std::make_unique<identity::Directory>(*db, clock, audit, passwords);
     apps = std::make_unique<oauth::AppService>(*db, clock, audit, hasher);
-    server = std::make_unique<oauth::AuthorizationServer>(*db, clock, audit, hasher, *apps,
-                                                          *directory);
+    server =
+        std::make_unique<oauth::AuthorizationServer>(*db, clock, audit, hasher, *apps, *directory);
     auto op = identity::Actor::operator_cli();
     auto org = must(directory->create_partner_org({"Bench Partner", false}, op), "org");
-    auto dev = must(directory->create_user({"dev@bench.example", "Dev", "correct horse battery"}, op), "dev");
-    auto admin = must(directory->create_user({"admin@bench.example", "Admin", "correct horse battery"}, op), "admin");
+    auto dev = must(
+        directory->create_user({"dev@bench.example", "Dev", "correct horse battery"}, op), "dev");
+    auto admin =
+        must(directory->create_user({"admin@bench.example", "Admin", "correct horse battery"}, op),
+             "admin");
     admin_id = admin.id;
-    account_id = must(directory->create_account({"Bench Sandbox", identity::Environment::sandbox, std::nullopt}, op), "acc").id;
-    must(directory->grant_partner_role(org.id, dev.id, identity::PartnerRole::partner_developer, op), "role");
-    must(directory->grant_account_role(account_id, admin_id, identity::AccountRole::admin, op), "role");
+    account_id = must(directory->create_account(
+                          {"Bench Sandbox", identity::Environment::sandbox, std::nullopt}, op),
+                      "acc")
+                     .id;
+    must(
+        directory->grant_partner_role(org.id, dev.id, identity::PartnerRole::partner_developer, op),
+        "role");
+    must(directory->grant_account_role(account_id, admin_id, identity::AccountRole::admin, op),
+         "role");
     oauth::NewApp in;
     in.name = "Bench App";
     in.redirect_uris = {redirect};

@@ -92,6 +92,7 @@ const std::vector<Setting>& settings() {
       int_setting("limits.json_body_bytes", "COUNTERSIGN_JSON_BODY_LIMIT_BYTES", &Config::json_body_limit_bytes),
       int_setting("limits.header_timeout_ms", "COUNTERSIGN_HEADER_TIMEOUT_MS", &Config::header_timeout_ms),
       int_setting("limits.body_timeout_ms", "COUNTERSIGN_BODY_TIMEOUT_MS", &Config::body_timeout_ms),
+      int_setting("limits.write_timeout_ms", "COUNTERSIGN_WRITE_TIMEOUT_MS", &Config::write_timeout_ms),
       int_setting("limits.keepalive_idle_timeout_ms", "COUNTERSIGN_KEEPALIVE_IDLE_TIMEOUT_MS",
                   &Config::keepalive_idle_timeout_ms),
       int_setting("limits.max_connections", "COUNTERSIGN_MAX_CONNECTIONS", &Config::max_connections),
@@ -205,7 +206,7 @@ Status validate(const Config& c) {
     return tl::unexpected(config_error("password_profile must be interactive or minimal"));
   }
   if (c.header_limit_bytes < 1024 || c.json_body_limit_bytes < 1024 || c.max_connections < 1 ||
-      c.header_timeout_ms < 100 || c.body_timeout_ms < 100 || c.keepalive_idle_timeout_ms < 100 ||
+      c.header_timeout_ms < 100 || c.body_timeout_ms < 100 || c.write_timeout_ms < 100 || c.keepalive_idle_timeout_ms < 100 ||
       c.shutdown_grace_ms < 0 || c.maintenance_interval_ms < 1000 || c.database_pool_size < 1 || c.blob_max_bytes < 1) {
     return tl::unexpected(config_error("a limit is out of range"));
   }

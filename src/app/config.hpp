@@ -36,6 +36,7 @@ struct Config {
   std::int64_t json_body_limit_bytes = 1024 * 1024;
   std::int64_t header_timeout_ms = 5000;
   std::int64_t body_timeout_ms = 10000;
+  std::int64_t write_timeout_ms = 30000;  // a client that stops reading its response
   std::int64_t keepalive_idle_timeout_ms = 30000;
   std::int64_t max_connections = 10000;
   std::int64_t shutdown_grace_ms = 10000;

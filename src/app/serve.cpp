@@ -27,6 +27,9 @@ http::ServerOptions server_options(const Config& c) {
   o.worker_threads = c.worker_threads > 0 ? static_cast<unsigned>(c.worker_threads) : std::max(4u, 2 * cores());
   o.header_limit = static_cast<std::size_t>(c.header_limit_bytes);
   o.header_timeout = std::chrono::milliseconds(c.header_timeout_ms);
+  o.default_max_body = static_cast<std::size_t>(c.json_body_limit_bytes);
+  o.default_body_timeout = std::chrono::milliseconds(c.body_timeout_ms);
+  o.write_timeout = std::chrono::milliseconds(c.write_timeout_ms);
   o.keepalive_idle_timeout = std::chrono::milliseconds(c.keepalive_idle_timeout_ms);
   o.max_connections = static_cast<std::size_t>(c.max_connections);
   o.shutdown_grace = std::chrono::milliseconds(c.shutdown_grace_ms);
@@ -100,8 +103,12 @@ int cmd_serve(const Config& config) {
   }
   std::string host = config.host().find(':') != std::string::npos ? "[" + config.host() + "]" : config.host();
   std::string scheme = config.tls_cert_file.empty() ? "http" : "https";
+  std::string bound_url = scheme + "://" + host + ":" + std::to_string(server.port());
+  // The OAuth issuer names the port actually bound (port 0 picks one) unless public_url says
+  // where clients reach us.
+  if (config.public_url.empty()) ctx.issuer = bound_url;
   log_event({{"event", "listening"},
-             {"url", scheme + "://" + host + ":" + std::to_string(server.port())},
+             {"url", bound_url},
              {"port", server.port()},
              {"database", rt.db->backend() == store::Backend::sqlite ? "sqlite" : "postgresql"},
              {"data_dir", config.data_dir.string()}});

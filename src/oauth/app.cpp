@@ -19,8 +19,8 @@ constexpr std::array<ScopeInfo, 8> kScopes = {{
     {"offline_access", "Keep access while you are not using the app (refresh tokens)"},
 }};
 
-constexpr std::array<std::string_view, 5> kFunctions = {"send", "track", "sign",
-                                                        "embedded_signing", "webhooks"};
+constexpr std::array<std::string_view, 5> kFunctions = {"send", "track", "sign", "embedded_signing",
+                                                        "webhooks"};
 
 std::vector<std::string> minus(const std::vector<std::string>& a,
                                const std::vector<std::string>& b) {

@@ -24,10 +24,10 @@ Result<NewSecret> AppService::rotate_secret(const identity::Principal& principal
   return store::transact(db_, [&](store::Connection& conn) -> Result<NewSecret> {
     // Rotation keeps at most two secrets active: the new one and the one the partner is
     // migrating away from. Older ones end now, oldest first.
-    auto active = CS_TRY(conn.query(
-        "SELECT id FROM app_secrets WHERE app_id = $1 AND revoked_at IS NULL "
-        "ORDER BY created_at, id",
-        params(app.id)));
+    auto active =
+        CS_TRY(conn.query("SELECT id FROM app_secrets WHERE app_id = $1 AND revoked_at IS NULL "
+                          "ORDER BY created_at, id",
+                          params(app.id)));
     std::vector<std::string> revoked;
     std::size_t keep_old = static_cast<std::size_t>(kMaxActiveSecrets) - 1;
     for (std::size_t i = 0; i + keep_old < active.size(); ++i) revoked.push_back(active[i].text(0));
@@ -52,10 +52,10 @@ Result<std::vector<SecretInfo>> AppService::list_secrets(const identity::Princip
                                                          std::string_view app_id) {
   App app = CS_TRY(load_visible(principal, app_id, false));
   auto lease = CS_TRY(db_.connect());
-  auto rows = CS_TRY(lease->query(
-      "SELECT id, created_at, last_used_at FROM app_secrets WHERE app_id = $1 AND "
-      "revoked_at IS NULL ORDER BY created_at, id",
-      params(app.id)));
+  auto rows = CS_TRY(
+      lease->query("SELECT id, created_at, last_used_at FROM app_secrets WHERE app_id = $1 AND "
+                   "revoked_at IS NULL ORDER BY created_at, id",
+                   params(app.id)));
   std::vector<SecretInfo> out;
   for (const auto& r : rows) out.push_back({r.text(0), r.int64(1), r.opt_int64(2)});
   return out;
@@ -66,10 +66,10 @@ Status AppService::revoke_secret(const identity::Principal& principal, std::stri
   App app = CS_TRY(load_visible(principal, app_id, true));
   Micros now = clock_.now();
   return store::transact(db_, [&](store::Connection& conn) -> Status {
-    auto n = CS_TRY(conn.exec(
-        "UPDATE app_secrets SET revoked_at = $1 WHERE id = $2 AND app_id = $3 AND "
-        "revoked_at IS NULL",
-        params(now, secret_id, app.id)));
+    auto n =
+        CS_TRY(conn.exec("UPDATE app_secrets SET revoked_at = $1 WHERE id = $2 AND app_id = $3 AND "
+                         "revoked_at IS NULL",
+                         params(now, secret_id, app.id)));
     if (n == 0) return detail::not_found("Secret");
     return detail::record(audit_, conn, identity::Actor::user(principal.user_id, ctx),
                           {.action = "app.secret.revoked",

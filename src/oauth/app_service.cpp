@@ -28,8 +28,8 @@ Status insert_version(store::Connection& conn, const std::string& app_id, const 
       "INSERT INTO app_versions (id, app_id, number, scopes, redirect_uris, functions, "
       "certification, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
       params(v.id, app_id, v.number, join_scopes(v.config.scopes),
-             detail::redirect_uris_to_json(v.config.redirect_uris),
-             join_scopes(v.config.functions), to_string(v.certification), now)));
+             detail::redirect_uris_to_json(v.config.redirect_uris), join_scopes(v.config.functions),
+             to_string(v.certification), now)));
   return {};
 }
 
@@ -57,8 +57,8 @@ AppService::AppService(store::Database& db, const Clock& clock, audit::AuditLog&
 Result<CreatedApp> AppService::create(const identity::Principal& principal, const NewApp& in,
                                       const identity::RequestContext& ctx) {
   // Decide first: another tenant's org id answers not_found before any validation detail.
-  CS_CHECK(identity::require(principal, identity::Action::app_manage,
-                             app_resource(in.partner_org_id)));
+  CS_CHECK(
+      identity::require(principal, identity::Action::app_manage, app_resource(in.partner_org_id)));
   App app;
   app.name = CS_TRY(identity::validate_display_name(in.name, "name"));
   app.description = CS_TRY(validate_description(in.description));
@@ -123,8 +123,8 @@ Result<App> AppService::find_by_client_id(std::string_view client_id) {
   return load_app(*lease, "WHERE a.client_id = $1", client_id);
 }
 
-Result<App> AppService::load_visible(const identity::Principal& principal,
-                                     std::string_view app_id, bool manage) {
+Result<App> AppService::load_visible(const identity::Principal& principal, std::string_view app_id,
+                                     bool manage) {
   auto app = find_by_id(app_id);
   if (!app) return app;
   CS_CHECK(identity::require(principal,
@@ -140,9 +140,9 @@ Result<App> AppService::get(const identity::Principal& principal, std::string_vi
 Result<std::vector<App>> AppService::list(const identity::Principal& principal) {
   auto lease = CS_TRY(db_.connect());
   std::vector<App> out;
-  bool sees_all = identity::decide(principal, identity::Action::staff_read_all,
-                                   identity::Resource::platform())
-                      .allowed();
+  bool sees_all =
+      identity::decide(principal, identity::Action::staff_read_all, identity::Resource::platform())
+          .allowed();
   if (sees_all) {
     auto rows = CS_TRY(lease->query(detail::kAppSelect + "ORDER BY a.created_at, a.id"));
     for (const auto& r : rows) out.push_back(detail::app_from_row(r));
@@ -151,9 +151,9 @@ Result<std::vector<App>> AppService::list(const identity::Principal& principal) 
   for (const auto& [org_id, role] : principal.partner_roles) {
     (void)role;
     if (!identity::decide(principal, identity::Action::app_read, app_resource(org_id))) continue;
-    auto rows = CS_TRY(lease->query(
-        detail::kAppSelect + "WHERE a.partner_org_id = $1 ORDER BY a.created_at, a.id",
-        params(org_id)));
+    auto rows = CS_TRY(
+        lease->query(detail::kAppSelect + "WHERE a.partner_org_id = $1 ORDER BY a.created_at, a.id",
+                     params(org_id)));
     for (const auto& r : rows) out.push_back(detail::app_from_row(r));
   }
   std::sort(out.begin(), out.end(), [](const App& a, const App& b) {
@@ -223,15 +223,17 @@ Result<App> AppService::update(const identity::Principal& principal, std::string
   if (details.empty()) return before;
 
   return store::transact(db_, [&](store::Connection& conn) -> Result<App> {
-    if (new_version) CS_CHECK(insert_version(conn, app.id, app.current, now));
-    else CS_CHECK(update_version_config(conn, app.current, now));
+    if (new_version)
+      CS_CHECK(insert_version(conn, app.id, app.current, now));
+    else
+      CS_CHECK(update_version_config(conn, app.current, now));
     if (app.certified && app.certified->id != app.current.id)
       CS_CHECK(update_version_config(conn, *app.certified, now));
     CS_TRY(conn.exec(
         "UPDATE apps SET name = $1, description = $2, documentation_url = $3, support_url = $4, "
         "current_version_id = $5, updated_at = $6 WHERE id = $7",
-        params(app.name, app.description, app.documentation_url, app.support_url,
-               app.current.id, now, app.id)));
+        params(app.name, app.description, app.documentation_url, app.support_url, app.current.id,
+               now, app.id)));
     CS_CHECK(detail::record(audit_, conn, identity::Actor::user(principal.user_id, ctx),
                             {.action = action,
                              .target_type = "app",
@@ -293,9 +295,8 @@ Status AppService::set_certification_status(std::string_view app_version_id,
     } else if (certified_id && *certified_id == app_version_id) {
       // The version production relied on lost its certification: production falls back to
       // the current version and its own status.
-      CS_TRY(conn.exec(
-          "UPDATE apps SET certified_version_id = NULL, updated_at = $1 WHERE id = $2",
-          params(now, app_id)));
+      CS_TRY(conn.exec("UPDATE apps SET certified_version_id = NULL, updated_at = $1 WHERE id = $2",
+                       params(now, app_id)));
     }
     return detail::record(audit_, conn, actor,
                           {.action = "app.certification.changed",
@@ -313,10 +314,10 @@ Result<std::vector<GrantSummary>> AppService::list_grants(const identity::Princi
                                                           std::string_view app_id) {
   App app = CS_TRY(load_visible(principal, app_id, false));
   auto lease = CS_TRY(db_.connect());
-  auto rows = CS_TRY(lease->query(detail::kGrantSelect +
-                                      "WHERE g.app_id = $1 AND g.revoked_at IS NULL "
-                                      "ORDER BY g.created_at, g.id",
-                                  params(app.id)));
+  auto rows =
+      CS_TRY(lease->query(detail::kGrantSelect + "WHERE g.app_id = $1 AND g.revoked_at IS NULL "
+                                                 "ORDER BY g.created_at, g.id",
+                          params(app.id)));
   std::vector<GrantSummary> out;
   for (const auto& r : rows) out.push_back(detail::grant_from_row(r));
   return out;

@@ -41,9 +41,9 @@ std::string append_query(std::string_view uri,
 }  // namespace
 
 std::string error_redirect_url(const AuthorizeError& e) {
-  return append_query(e.redirect_uri, {{"error", e.error.code()},
-                                       {"error_description", e.error.message()},
-                                       {"state", e.state}});
+  return append_query(
+      e.redirect_uri,
+      {{"error", e.error.code()}, {"error_description", e.error.message()}, {"state", e.state}});
 }
 
 AuthorizationServer::AuthorizationServer(store::Database& db, const Clock& clock,
@@ -185,9 +185,9 @@ Result<std::string> AuthorizationServer::approve(const identity::Principal& prin
     }
   }
   auto actor = identity::Actor::user(principal.user_id, ctx);
-  AccessVerdict verdict = decide_access({account.environment, account.partner_org_id,
-                                         account.allow_uncertified_apps, app.partner_org_id,
-                                         effective.certification});
+  AccessVerdict verdict =
+      decide_access({account.environment, account.partner_org_id, account.allow_uncertified_apps,
+                     app.partner_org_id, effective.certification});
   if (!allowed(verdict)) {
     auto lease = CS_TRY(db_.connect());
     CS_CHECK(store::in_transaction(*lease, [&](store::Connection& conn) -> Status {
@@ -208,10 +208,10 @@ Result<std::string> AuthorizationServer::approve(const identity::Principal& prin
   Micros now = clock_.now();
   std::string code = crypto::generate_token(crypto::kAuthCodePrefix);
   return store::transact(db_, [&](store::Connection& conn) -> Result<std::string> {
-    auto existing = CS_TRY(conn.query_one(
-        "SELECT id, scopes FROM oauth_grants WHERE app_id = $1 AND user_id = $2 AND "
-        "account_id = $3 AND revoked_at IS NULL",
-        params(app.id, principal.user_id, account.id)));
+    auto existing = CS_TRY(
+        conn.query_one("SELECT id, scopes FROM oauth_grants WHERE app_id = $1 AND user_id = $2 AND "
+                       "account_id = $3 AND revoked_at IS NULL",
+                       params(app.id, principal.user_id, account.id)));
     std::string grant_id;
     std::vector<std::string> granted = request.scopes;
     if (existing) {
@@ -235,24 +235,23 @@ Result<std::string> AuthorizationServer::approve(const identity::Principal& prin
         params(hasher_.hash(code), grant_id, app.id, principal.user_id, account.id,
                request.redirect_uri, request.code_challenge, request.code_challenge_method,
                join_scopes(request.scopes), now, now + kCodeLifetime)));
-    CS_CHECK(detail::record(audit_, conn, actor,
-                            {.action = "oauth.grant.approved",
-                             .target_type = "oauth_grant",
-                             .target_id = grant_id,
-                             .account_id = account.id,
-                             .partner_org_id = app.partner_org_id,
-                             .details = {{"app_id", app.id},
-                                         {"scopes", request.scopes},
-                                         {"access", to_string(verdict)}}}));
+    CS_CHECK(detail::record(
+        audit_, conn, actor,
+        {.action = "oauth.grant.approved",
+         .target_type = "oauth_grant",
+         .target_id = grant_id,
+         .account_id = account.id,
+         .partner_org_id = app.partner_org_id,
+         .details = {
+             {"app_id", app.id}, {"scopes", request.scopes}, {"access", to_string(verdict)}}}));
     return append_query(request.redirect_uri, {{"code", code}, {"state", request.state}});
   });
 }
 
 std::string AuthorizationServer::deny_redirect(const AuthorizeRequest& request) {
-  return append_query(request.redirect_uri,
-                      {{"error", "access_denied"},
-                       {"error_description", "The user denied the request"},
-                       {"state", request.state}});
+  return append_query(request.redirect_uri, {{"error", "access_denied"},
+                                             {"error_description", "The user denied the request"},
+                                             {"state", request.state}});
 }
 
 Result<std::string> AuthorizationServer::deny(const identity::Principal& principal,

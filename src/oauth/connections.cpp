@@ -68,19 +68,19 @@ Status AuthorizationServer::revoke_grant(const identity::Principal& principal,
   });
 }
 
-Result<std::int64_t> AuthorizationServer::revoke_uncertified_grants(
-    std::string_view account_id, const identity::Actor& actor) {
+Result<std::int64_t> AuthorizationServer::revoke_uncertified_grants(std::string_view account_id,
+                                                                    const identity::Actor& actor) {
   if (!is_valid_id(account_id, "acc")) return detail::not_found("Account");
   Micros now = clock_.now();
   return store::transact(db_, [&](store::Connection& conn) -> Result<std::int64_t> {
     // The same row the token paths read, with the setting taken as OFF: what would the rule
     // say without it?
-    auto rows = CS_TRY(conn.query(
-        "SELECT " + std::string(detail::kGrantAccessColumns) +
-            " FROM (SELECT id AS grant_id FROM oauth_grants WHERE account_id = $1 AND "
-            "revoked_at IS NULL) t" +
-            std::string(detail::kGrantAccessJoin),
-        params(account_id)));
+    auto rows = CS_TRY(
+        conn.query("SELECT " + std::string(detail::kGrantAccessColumns) +
+                       " FROM (SELECT id AS grant_id FROM oauth_grants WHERE account_id = $1 AND "
+                       "revoked_at IS NULL) t" +
+                       std::string(detail::kGrantAccessJoin),
+                   params(account_id)));
     std::int64_t ended = 0;
     for (const auto& r : rows) {
       auto g = detail::grant_access_from_row(r, 0);

@@ -38,16 +38,16 @@ Status AuthorizationServer::revoke(const ClientCredentials& client, std::string_
   (void)hint;  // RFC 7009 §2.1: only a lookup optimisation; both kinds share one table.
   auto lease = CS_TRY(db_.connect());
   Micros now = clock_.now();
-  auto app = CS_TRY(
-      detail::authenticate_audited(*lease, hasher_, audit_, now, client, "revoke", {}));
+  auto app =
+      CS_TRY(detail::authenticate_audited(*lease, hasher_, audit_, now, client, "revoke", {}));
   if (token.empty()) return fail(Errc::invalid_request, "token is missing");
   if (!token_shaped(token)) return {};  // RFC 7009 §2.2: unknown tokens are not an error
   std::string hash = hasher_.hash(token);
   return store::in_transaction(*lease, [&](store::Connection& c) -> Status {
-    auto row = CS_TRY(c.query_one(
-        "SELECT t.id, t.kind, t.grant_id, t.app_id, g.account_id FROM oauth_tokens t "
-        "JOIN oauth_grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
-        params(hash)));
+    auto row = CS_TRY(
+        c.query_one("SELECT t.id, t.kind, t.grant_id, t.app_id, g.account_id FROM oauth_tokens t "
+                    "JOIN oauth_grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
+                    params(hash)));
     // Another client's token is left alone, and the answer does not tell it exists.
     if (!row || row->text(3) != app.app_id) return {};
     std::string kind = row->text(1);
@@ -55,9 +55,10 @@ Status AuthorizationServer::revoke(const ClientCredentials& client, std::string_
       // RFC 7009 §2.1: revoking a refresh token ends the grant and its access tokens.
       CS_TRY(detail::revoke_grant_rows(c, row->text(2), now, "refresh_token_revoked"));
     } else {
-      CS_TRY(c.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND "
-                    "revoked_at IS NULL",
-                    params(now, hash)));
+      CS_TRY(
+          c.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE token_hash = $2 AND "
+                 "revoked_at IS NULL",
+                 params(now, hash)));
     }
     return detail::record(audit_, c, identity::Actor{"app", app.client_id, {}},
                           {.action = "oauth.token.revoked",
@@ -73,8 +74,8 @@ Result<nlohmann::json> AuthorizationServer::introspect(const ClientCredentials& 
                                                        std::string_view token) {
   auto lease = CS_TRY(db_.connect());
   Micros now = clock_.now();
-  auto app = CS_TRY(
-      detail::authenticate_audited(*lease, hasher_, audit_, now, client, "introspect", {}));
+  auto app =
+      CS_TRY(detail::authenticate_audited(*lease, hasher_, audit_, now, client, "introspect", {}));
   nlohmann::json inactive = {{"active", false}};
   if (token.empty()) return fail(Errc::invalid_request, "token is missing");
   if (!token_shaped(token)) return inactive;

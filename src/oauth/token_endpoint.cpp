@@ -66,8 +66,8 @@ Result<TokenResponse> issue(store::Connection& conn, const crypto::TokenHasher& 
       "($1, $2, 'access', $3, $4, $5, $6, $7, $8, $9, $9), "
       "($10, $11, 'refresh', $3, $4, $5, $6, $12, $8, $13, $14)",
       params(access_hash, new_id("tok"), g.grant_id, g.app_id, origin_code_hash, parent_hash,
-             r.scope, now, now + kAccessTokenLifetime, hasher.hash(r.refresh_token),
-             new_id("tok"), join_scopes(refresh_scopes), refresh_expires, chain_expires_at)));
+             r.scope, now, now + kAccessTokenLifetime, hasher.hash(r.refresh_token), new_id("tok"),
+             join_scopes(refresh_scopes), refresh_expires, chain_expires_at)));
   return r;
 }
 
@@ -87,10 +87,11 @@ Result<TokenResponse> finish(Result<Outcome> outcome) {
   return std::get<TokenResponse>(std::move(*outcome));
 }
 
-const std::string kCodeSelect = "SELECT t.app_id, t.redirect_uri, t.code_challenge, t.scopes, "
-                                "t.expires_at, t.used_at, " +
-                                std::string(detail::kGrantAccessColumns) + " FROM oauth_codes t" +
-                                std::string(detail::kGrantAccessJoin) + "WHERE t.code_hash = $1";
+const std::string kCodeSelect =
+    "SELECT t.app_id, t.redirect_uri, t.code_challenge, t.scopes, "
+    "t.expires_at, t.used_at, " +
+    std::string(detail::kGrantAccessColumns) + " FROM oauth_codes t" +
+    std::string(detail::kGrantAccessJoin) + "WHERE t.code_hash = $1";
 
 const std::string kRefreshSelect =
     "SELECT t.kind, t.app_id, t.origin_code_hash, t.scopes, t.expires_at, t.chain_expires_at, "
@@ -109,8 +110,8 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
   auto lease = CS_TRY(db_.connect());
   store::Connection& conn = *lease;
   Micros now = clock_.now();
-  auto client = CS_TRY(detail::authenticate_audited(conn, hasher_, audit_, now, req.client,
-                                                    "token", ctx));
+  auto client =
+      CS_TRY(detail::authenticate_audited(conn, hasher_, audit_, now, req.client, "token", ctx));
   identity::Actor actor{"app", client.client_id, ctx};
 
   if (req.grant_type == "authorization_code") {
@@ -133,10 +134,10 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
       }
       if (!row->is_null(5)) {
         // RFC 6749 §4.1.2: a code used twice revokes what it already produced.
-        auto revoked = CS_TRY(c.exec(
-            "UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND "
-            "origin_code_hash = $3 AND revoked_at IS NULL",
-            params(now, g.grant_id, code_hash)));
+        auto revoked =
+            CS_TRY(c.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND "
+                          "origin_code_hash = $3 AND revoked_at IS NULL",
+                          params(now, g.grant_id, code_hash)));
         CS_CHECK(detail::record(audit_, c, actor,
                                 {.action = "oauth.code.replayed",
                                  .target_type = "oauth_grant",
@@ -159,9 +160,9 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
       auto scopes = g.allowed_scopes(split_scopes(row->text(3)));
       if (scopes.empty())
         return Outcome(Error(Errc::oauth_invalid_scope, "No requested scope is still allowed"));
-      auto marked = CS_TRY(c.exec(
-          "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
-          params(now, code_hash)));
+      auto marked = CS_TRY(
+          c.exec("UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+                 params(now, code_hash)));
       if (marked != 1) return Outcome(invalid_grant("code used concurrently"));
       auto issued = CS_TRY(issue(c, hasher_, g, code_hash, std::nullopt, scopes, scopes, now,
                                  now + kRefreshMaxLifetime));
@@ -219,9 +220,9 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
     access_scopes = g.allowed_scopes(access_scopes);
     if (access_scopes.empty())
       return Outcome(Error(Errc::oauth_invalid_scope, "No requested scope is still allowed"));
-    auto marked = CS_TRY(c.exec(
-        "UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
-        params(now, token_hash)));
+    auto marked = CS_TRY(
+        c.exec("UPDATE oauth_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+               params(now, token_hash)));
     if (marked != 1) return reuse();
     auto issued = CS_TRY(issue(c, hasher_, g, row->text(2), token_hash, access_scopes,
                                refresh_scopes, now, row->int64(5)));

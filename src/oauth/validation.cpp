@@ -8,7 +8,8 @@ namespace cs::oauth {
 namespace {
 
 tl::unexpected<Error> invalid(std::string message, std::string field) {
-  return tl::unexpected(Error(Errc::validation_failed, std::move(message)).with_field(std::move(field)));
+  return tl::unexpected(
+      Error(Errc::validation_failed, std::move(message)).with_field(std::move(field)));
 }
 
 bool is_loopback_host(std::string_view host) {
@@ -28,8 +29,10 @@ std::optional<ParsedUri> parse_absolute(std::string_view uri, std::string& why) 
     auto c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c >= 0x7f) return why = "must be printable ASCII without spaces", std::nullopt;
   }
-  if (uri.find('#') != std::string_view::npos) return why = "must not have a fragment", std::nullopt;
-  if (uri.find('*') != std::string_view::npos) return why = "must not contain wildcards", std::nullopt;
+  if (uri.find('#') != std::string_view::npos)
+    return why = "must not have a fragment", std::nullopt;
+  if (uri.find('*') != std::string_view::npos)
+    return why = "must not contain wildcards", std::nullopt;
   auto sep = uri.find("://");
   if (sep == std::string_view::npos) return why = "must be an absolute URI", std::nullopt;
   ParsedUri p;
@@ -96,8 +99,7 @@ Result<AppConfiguration> validate_configuration(const std::vector<std::string>& 
   AppConfiguration c;
   if (scopes.empty()) return invalid("At least one scope is required", "scopes");
   for (std::size_t i = 0; i < scopes.size(); ++i) {
-    if (!is_known_scope(scopes[i]))
-      return invalid("Unknown scope", "scopes/" + std::to_string(i));
+    if (!is_known_scope(scopes[i])) return invalid("Unknown scope", "scopes/" + std::to_string(i));
     c.scopes.push_back(scopes[i]);
   }
   if (redirect_uris.empty() || redirect_uris.size() > kMaxRedirectUris)

@@ -78,7 +78,8 @@ TEST_P(AppServiceTest, TenancyOtherOrgsAndCustomersSeeNothing) {
   ASSERT_FALSE(customer);
   EXPECT_EQ(customer.error().errc(), Errc::not_found);
   // Reading and changing another org's app.
-  EXPECT_EQ(apps_->get(principal(other_developer_), created.app.id).error().errc(), Errc::not_found);
+  EXPECT_EQ(apps_->get(principal(other_developer_), created.app.id).error().errc(),
+            Errc::not_found);
   EXPECT_EQ(apps_->update(principal(other_developer_), created.app.id, name_patch("x"), {})
                 .error()
                 .errc(),
@@ -92,8 +93,8 @@ TEST_P(AppServiceTest, TenancyOtherOrgsAndCustomersSeeNothing) {
   EXPECT_EQ(apps_->get(principal(developer_), "app_doesnotexist").error().errc(), Errc::not_found);
   // Staff read everything but manage nothing.
   auto staff = user("engineer@platform.example");
-  directory_->grant_staff_role(staff, identity::StaffRole::certification_engineer,
-                               Actor::operator_cli())
+  directory_
+      ->grant_staff_role(staff, identity::StaffRole::certification_engineer, Actor::operator_cli())
       .value();
   EXPECT_TRUE(apps_->get(principal(staff), created.app.id));
   EXPECT_EQ(apps_->list(principal(staff)).value().size(), 1u);
@@ -141,32 +142,28 @@ TEST_P(AppServiceTest, CertifiedAppAddingAScopeCreatesAPendingVersion) {
                                               Actor::system("certification")));
   auto after = apps_->find_by_id(app.id).value();
   EXPECT_FALSE(after.has_pending_version());
-  EXPECT_TRUE(after.effective_version(Environment::production).config.allows_scope("envelope:send"));
+  EXPECT_TRUE(
+      after.effective_version(Environment::production).config.allows_scope("envelope:send"));
 }
 
 TEST_P(AppServiceTest, ChangingARedirectUriOrFunctionOfACertifiedAppCreatesAPendingVersion) {
   auto app = create_app().app;
   certify_current(app.id);
   ASSERT_OK_AND_ASSIGN(v2, apps_->update(principal(developer_), app.id,
-                                         redirects_patch({
-                                                      "https://partner.example/other"}),
-                                         {}));
+                                         redirects_patch({"https://partner.example/other"}), {}));
   EXPECT_EQ(v2.current.number, 2);
   EXPECT_TRUE(v2.certified->config.has_redirect_uri(kRedirect));
   // While pending (uncertified) the new version is edited in place.
-  ASSERT_OK_AND_ASSIGN(v2b, apps_->update(principal(developer_), app.id,
-                                          functions_patch({"sign"}),
-                                          {}));
+  ASSERT_OK_AND_ASSIGN(v2b,
+                       apps_->update(principal(developer_), app.id, functions_patch({"sign"}), {}));
   EXPECT_EQ(v2b.current.number, 2);
   EXPECT_EQ(v2b.current.config.functions, (std::vector<std::string>{"sign"}));
   EXPECT_EQ(v2b.certified->config.functions, (std::vector<std::string>{"send", "track"}));
   // In certification, a function change creates version 3.
-  ASSERT_TRUE(apps_->set_certification_status(v2b.current.id,
-                                              CertificationStatus::in_certification,
+  ASSERT_TRUE(apps_->set_certification_status(v2b.current.id, CertificationStatus::in_certification,
                                               Actor::system("certification")));
-  ASSERT_OK_AND_ASSIGN(v3, apps_->update(principal(developer_), app.id,
-                                         functions_patch({"track"}),
-                                         {}));
+  ASSERT_OK_AND_ASSIGN(
+      v3, apps_->update(principal(developer_), app.id, functions_patch({"track"}), {}));
   EXPECT_EQ(v3.current.number, 3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM app_versions"), 3);
 }
@@ -176,15 +173,11 @@ TEST_P(AppServiceTest, RemovingAScopeAppliesAtOnceToCertifiedAndPending) {
   certify_current(app.id);
   // A pending version exists (new redirect URI) ...
   ASSERT_TRUE(apps_->update(principal(developer_), app.id,
-                            redirects_patch({kRedirect,
-                                                                               "https://partner.example/b"}),
-                            {}));
+                            redirects_patch({kRedirect, "https://partner.example/b"}), {}));
   // ... and removing a scope hits both configurations without another version.
-  ASSERT_OK_AND_ASSIGN(
-      updated, apps_->update(principal(developer_), app.id,
-                             scopes_patch({"account:read",
-                                                                         "offline_access"}),
-                             {}));
+  ASSERT_OK_AND_ASSIGN(updated,
+                       apps_->update(principal(developer_), app.id,
+                                     scopes_patch({"account:read", "offline_access"}), {}));
   EXPECT_EQ(updated.current.number, 2);
   EXPECT_FALSE(updated.current.config.allows_scope("user:read"));
   EXPECT_FALSE(updated.certified->config.allows_scope("user:read"));
@@ -198,8 +191,7 @@ TEST_P(AppServiceTest, RemovingAScopeOfACertifiedCurrentVersionKeepsItCertified)
   auto app = create_app().app;
   certify_current(app.id);
   ASSERT_OK_AND_ASSIGN(
-      updated, apps_->update(principal(developer_), app.id,
-                             scopes_patch({"account:read"}), {}));
+      updated, apps_->update(principal(developer_), app.id, scopes_patch({"account:read"}), {}));
   EXPECT_EQ(updated.current.number, 1);
   EXPECT_EQ(updated.current.certification, CertificationStatus::certified);
   EXPECT_FALSE(updated.has_pending_version());
@@ -209,8 +201,7 @@ TEST_P(AppServiceTest, RemovingAScopeOfACertifiedCurrentVersionKeepsItCertified)
 
 TEST_P(AppServiceTest, SetCertificationStatusIsAuditedAndDecertifyingFallsBack) {
   auto app = create_app().app;
-  ASSERT_TRUE(apps_->set_certification_status(app.current.id,
-                                              CertificationStatus::in_certification,
+  ASSERT_TRUE(apps_->set_certification_status(app.current.id, CertificationStatus::in_certification,
                                               Actor::system("certification")));
   EXPECT_FALSE(apps_->find_by_id(app.id)->certified);
   certify_current(app.id);
@@ -221,8 +212,9 @@ TEST_P(AppServiceTest, SetCertificationStatusIsAuditedAndDecertifyingFallsBack) 
   ASSERT_TRUE(apps_->set_certification_status(app.current.id, CertificationStatus::uncertified,
                                               Actor::system("certification")));
   EXPECT_FALSE(apps_->find_by_id(app.id)->certified);
-  EXPECT_EQ(apps_->set_certification_status("apv_unknownunknownunknow",
-                                            CertificationStatus::certified, Actor::system())
+  EXPECT_EQ(apps_
+                ->set_certification_status("apv_unknownunknownunknow",
+                                           CertificationStatus::certified, Actor::system())
                 .error()
                 .errc(),
             Errc::not_found);

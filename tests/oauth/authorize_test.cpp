@@ -23,8 +23,8 @@ class AuthorizeTest : public OAuthTest {
 };
 
 TEST_P(AuthorizeTest, ValidRequestIsAccepted) {
-  ASSERT_OK_AND_ASSIGN(req, server_->check_authorize(
-                                authorize_params(app_.app, "offline_access account:read")));
+  ASSERT_OK_AND_ASSIGN(
+      req, server_->check_authorize(authorize_params(app_.app, "offline_access account:read")));
   EXPECT_EQ(req.app.id, app_.app.id);
   EXPECT_EQ(req.redirect_uri, kRedirect);
   EXPECT_EQ(req.state, "xyz");
@@ -38,15 +38,19 @@ TEST_P(AuthorizeTest, ClientAndRedirectProblemsShowAPageAndNeverRedirect) {
   std::vector<std::pair<std::string, std::function<void(AuthorizeParams&)>>> cases = {
       {"missing client_id", [](AuthorizeParams& p) { p.query.erase("client_id"); }},
       {"empty client_id", [](AuthorizeParams& p) { p.query["client_id"] = {""}; }},
-      {"unknown client_id", [](AuthorizeParams& p) { p.query["client_id"] = {"ik_unknownunknownunknow"}; }},
+      {"unknown client_id",
+       [](AuthorizeParams& p) { p.query["client_id"] = {"ik_unknownunknownunknow"}; }},
       {"duplicated client_id",
        [&](AuthorizeParams& p) { p.query["client_id"].push_back(app_.app.client_id); }},
       {"missing redirect_uri", [](AuthorizeParams& p) { p.query.erase("redirect_uri"); }},
-      {"duplicated redirect_uri", [](AuthorizeParams& p) { p.query["redirect_uri"].push_back(kRedirect); }},
-      {"open redirect", [](AuthorizeParams& p) { p.query["redirect_uri"] = {"https://evil.example/cb"}; }},
+      {"duplicated redirect_uri",
+       [](AuthorizeParams& p) { p.query["redirect_uri"].push_back(kRedirect); }},
+      {"open redirect",
+       [](AuthorizeParams& p) { p.query["redirect_uri"] = {"https://evil.example/cb"}; }},
       {"prefix match", [](AuthorizeParams& p) { p.query["redirect_uri"] = {kRedirect + "/more"}; }},
       {"extra query", [](AuthorizeParams& p) { p.query["redirect_uri"] = {kRedirect + "?x=1"}; }},
-      {"case changed", [](AuthorizeParams& p) { p.query["redirect_uri"] = {"https://PARTNER.example/callback"}; }},
+      {"case changed",
+       [](AuthorizeParams& p) { p.query["redirect_uri"] = {"https://PARTNER.example/callback"}; }},
   };
   for (const auto& [name, change] : cases) {
     auto p = authorize_params(app_.app, "account:read");
@@ -77,8 +81,8 @@ TEST_P(AuthorizeTest, OtherProblemsRedirectWithTheRfcError) {
        [](AuthorizeParams& p) { p.query["scope"] = {"account:read admin"}; }, &app_},
       {"scope beyond app", Errc::oauth_invalid_scope,
        [](AuthorizeParams& p) { p.query["scope"] = {"webhook:manage"}; }, &app_},
-      {"missing scope", Errc::oauth_invalid_scope, [](AuthorizeParams& p) { p.query.erase("scope"); },
-       &app_},
+      {"missing scope", Errc::oauth_invalid_scope,
+       [](AuthorizeParams& p) { p.query.erase("scope"); }, &app_},
       {"public without PKCE", Errc::invalid_request,
        [](AuthorizeParams& p) {
          p.query.erase("code_challenge");
@@ -133,10 +137,9 @@ TEST_P(AuthorizeTest, ConsentAccountsFollowTheUsersRoles) {
   EXPECT_EQ(sender_accounts[0].id, production_);
   // A sender may not hand out webhook:manage.
   ASSERT_TRUE(apps_->update(principal(developer_), app_.app.id,
-                            scopes_patch({"account:read",
-                                                                        "webhook:manage"}),
-                            {}));
-  ASSERT_OK_AND_ASSIGN(hooks, server_->check_authorize(authorize_params(app_.app, "webhook:manage")));
+                            scopes_patch({"account:read", "webhook:manage"}), {}));
+  ASSERT_OK_AND_ASSIGN(hooks,
+                       server_->check_authorize(authorize_params(app_.app, "webhook:manage")));
   EXPECT_TRUE(server_->consent_accounts(principal(sender_), hooks).empty());
   EXPECT_EQ(server_->consent_accounts(principal(admin_), hooks).size(), 3u);
 }
@@ -199,9 +202,7 @@ TEST_P(AuthorizeTest, ProductionIsAllowedBySettingOwnOrgOrCertification) {
 TEST_P(AuthorizeTest, PendingScopeIsGrantedInSandboxButNotInProduction) {
   certify_current(app_.app.id);
   ASSERT_TRUE(apps_->update(principal(developer_), app_.app.id,
-                            scopes_patch({
-                                         "account:read", "envelope:send", "offline_access"}),
-                            {}));
+                            scopes_patch({"account:read", "envelope:send", "offline_access"}), {}));
   ASSERT_OK_AND_ASSIGN(req, server_->check_authorize(authorize_params(app_.app, "envelope:send")));
   EXPECT_NE(server_->approve(principal(admin_), req, sandbox_, {})->find("code="),
             std::string::npos);

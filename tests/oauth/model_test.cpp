@@ -12,9 +12,8 @@ namespace {
 TEST(ScopeCatalogue, EightScopesInOrderEachDescribed) {
   auto cat = scope_catalogue();
   ASSERT_EQ(cat.size(), 8u);
-  const char* names[] = {"account:read",     "user:read",      "envelope:read",
-                         "envelope:write",   "envelope:send",  "signing:embedded",
-                         "webhook:manage",   "offline_access"};
+  const char* names[] = {"account:read",  "user:read",        "envelope:read",  "envelope:write",
+                         "envelope:send", "signing:embedded", "webhook:manage", "offline_access"};
   for (std::size_t i = 0; i < 8; ++i) {
     EXPECT_EQ(cat[i].name, names[i]);
     EXPECT_FALSE(cat[i].description.empty());

@@ -35,9 +35,9 @@ inline std::string describe(const Error& e) {
 }
 inline std::string describe(const AuthorizeError& e) { return describe(e.error); }
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                     \
-  auto lhs##_result = (expr);                                               \
-  ASSERT_TRUE(lhs##_result) << describe(lhs##_result.error());              \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                        \
+  auto lhs##_result = (expr);                                  \
+  ASSERT_TRUE(lhs##_result) << describe(lhs##_result.error()); \
   auto lhs = std::move(lhs##_result).value()
 
 using Strings = std::vector<std::string>;
@@ -68,8 +68,8 @@ class OAuthTest : public cs::testing::BothBackends {
     BothBackends::SetUp();
     directory_ = std::make_unique<identity::Directory>(db(), clock_, audit_, password_hasher_);
     apps_ = std::make_unique<AppService>(db(), clock_, audit_, hasher_);
-    server_ = std::make_unique<AuthorizationServer>(db(), clock_, audit_, hasher_, *apps_,
-                                                    *directory_);
+    server_ =
+        std::make_unique<AuthorizationServer>(db(), clock_, audit_, hasher_, *apps_, *directory_);
     auto op = Actor::operator_cli();
     partner_org_ = directory_->create_partner_org({"Acme Partner", false}, op).value().id;
     other_org_ = directory_->create_partner_org({"Other Partner", false}, op).value().id;
@@ -82,8 +82,12 @@ class OAuthTest : public cs::testing::BothBackends {
     production_ = account("Customer Production", Environment::production, std::nullopt);
     partner_production_ = account("Partner Production", Environment::production, partner_org_);
     elsewhere_ = account("Elsewhere", Environment::production, std::nullopt);
-    directory_->grant_partner_role(partner_org_, developer_, identity::PartnerRole::partner_developer, op).value();
-    directory_->grant_partner_role(other_org_, other_developer_, identity::PartnerRole::partner_admin, op).value();
+    directory_
+        ->grant_partner_role(partner_org_, developer_, identity::PartnerRole::partner_developer, op)
+        .value();
+    directory_
+        ->grant_partner_role(other_org_, other_developer_, identity::PartnerRole::partner_admin, op)
+        .value();
     for (const auto& acc : {sandbox_, production_, partner_production_})
       directory_->grant_account_role(acc, admin_, identity::AccountRole::admin, op).value();
     directory_->grant_account_role(production_, sender_, identity::AccountRole::sender, op).value();
@@ -91,13 +95,12 @@ class OAuthTest : public cs::testing::BothBackends {
   }
 
   std::string user(const std::string& email) {
-    return directory_->create_user({email, "Test User", "correct horse battery"},
-                                   Actor::operator_cli())
+    return directory_
+        ->create_user({email, "Test User", "correct horse battery"}, Actor::operator_cli())
         .value()
         .id;
   }
-  std::string account(const std::string& name, Environment env,
-                      std::optional<std::string> org) {
+  std::string account(const std::string& name, Environment env, std::optional<std::string> org) {
     return directory_->create_account({name, env, std::move(org)}, Actor::operator_cli())
         .value()
         .id;
@@ -124,8 +127,7 @@ class OAuthTest : public cs::testing::BothBackends {
     return created.value();
   }
 
-  AuthorizeParams authorize_params(const App& app, const std::string& scope,
-                                   bool pkce = true) {
+  AuthorizeParams authorize_params(const App& app, const std::string& scope, bool pkce = true) {
     AuthorizeParams p;
     p.query["response_type"] = {"code"};
     p.query["client_id"] = {app.client_id};
@@ -146,7 +148,8 @@ class OAuthTest : public cs::testing::BothBackends {
     auto req = server_->check_authorize(authorize_params(app, scope));
     EXPECT_TRUE(req) << (req ? "" : req.error().error.message());
     if (!req) return {};
-    auto url = server_->approve(principal(user_id.empty() ? admin_ : user_id), *req, account_id, {});
+    auto url =
+        server_->approve(principal(user_id.empty() ? admin_ : user_id), *req, account_id, {});
     EXPECT_TRUE(url) << (url ? "" : url.error().message());
     if (!url) return {};
     auto pos = url->find("code=");
@@ -189,7 +192,8 @@ class OAuthTest : public cs::testing::BothBackends {
                         const std::string& scope = "account:read offline_access") {
     auto code = obtain_code(app.app, account_id, scope);
     auto tokens = server_->token(code_request(app, code), {});
-    EXPECT_TRUE(tokens) << (tokens ? "" : tokens.error().message() + " / " + tokens.error().detail());
+    EXPECT_TRUE(tokens) << (tokens ? ""
+                                   : tokens.error().message() + " / " + tokens.error().detail());
     return tokens ? *tokens : TokenResponse{};
   }
 

@@ -36,7 +36,8 @@ TEST_P(TokenTest, CodeExchangeIssuesHashedTokens) {
          std::vector<std::pair<std::string, std::string>>{{"oauth_tokens", "token_hash"},
                                                           {"oauth_codes", "code_hash"},
                                                           {"app_secrets", "secret_hash"}}) {
-      EXPECT_EQ(count("SELECT COUNT(*) FROM " + table + " WHERE " + column + " = '" + secret + "'"), 0);
+      EXPECT_EQ(count("SELECT COUNT(*) FROM " + table + " WHERE " + column + " = '" + secret + "'"),
+                0);
     }
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM oauth_tokens WHERE token_hash = '" +
@@ -52,11 +53,11 @@ TEST_P(TokenTest, NoSecretAppearsInPlaintextAnywhere) {
   secrets.push_back(code);
   ASSERT_OK_AND_ASSIGN(t, server_->token(code_request(app_, code), {}));
   ASSERT_OK_AND_ASSIGN(t2, server_->token(refresh_request(app_, t.refresh_token), {}));
-  EXPECT_FALSE(server_->token(code_request(app_, code), {}));  // replay: audited
+  EXPECT_FALSE(server_->token(code_request(app_, code), {}));                // replay: audited
   EXPECT_FALSE(server_->token(refresh_request(app_, t.refresh_token), {}));  // reuse: audited
   ASSERT_OK_AND_ASSIGN(rotated, apps_->rotate_secret(principal(developer_), app_.app.id, {}));
-  for (const auto& s : {t.access_token, t.refresh_token, t2.access_token, t2.refresh_token,
-                        rotated.secret})
+  for (const auto& s :
+       {t.access_token, t.refresh_token, t2.access_token, t2.refresh_token, rotated.secret})
     secrets.push_back(s);
   std::string everything;
   auto conn = lease();
@@ -124,6 +125,18 @@ TEST_P(TokenTest, BadRequestsIssueNothing) {
   EXPECT_TRUE(server_->token(r, {}));
 }
 
+TEST_P(TokenTest, ConfidentialClientWithoutPkceMustNotSendAVerifier) {
+  ASSERT_OK_AND_ASSIGN(req,
+                       server_->check_authorize(authorize_params(app_.app, "account:read", false)));
+  ASSERT_OK_AND_ASSIGN(url, server_->approve(principal(admin_), req, sandbox_, {}));
+  auto code = url.substr(url.find("code=") + 5, url.find('&') - url.find("code=") - 5);
+  auto r = code_request(app_, code);
+  EXPECT_EQ(token_error(r), Errc::oauth_invalid_grant);  // a verifier without a challenge
+  r.code_verifier.clear();
+  ASSERT_OK_AND_ASSIGN(t, server_->token(r, {}));
+  EXPECT_EQ(t.scope, "account:read");
+}
+
 TEST_P(TokenTest, WrongClientOnCodeIsRefusedAndAudited) {
   auto code = obtain_code(app_.app, sandbox_);
   auto r = code_request(app_, code);
@@ -179,7 +192,8 @@ TEST_P(TokenTest, RefreshScopeMayOnlyNarrow) {
   EXPECT_EQ(token_error(refresh_request(app_, t.refresh_token, "account:read envelope:read")),
             Errc::oauth_invalid_scope);
   EXPECT_EQ(count("SELECT COUNT(*) FROM oauth_tokens"), before);
-  ASSERT_OK_AND_ASSIGN(narrow, server_->token(refresh_request(app_, t.refresh_token, "user:read"), {}));
+  ASSERT_OK_AND_ASSIGN(narrow,
+                       server_->token(refresh_request(app_, t.refresh_token, "user:read"), {}));
   EXPECT_EQ(narrow.scope, "user:read");
   EXPECT_EQ(server_->verify_bearer(narrow.access_token, "account:read").error().errc(),
             Errc::insufficient_scope);
@@ -258,9 +272,7 @@ TEST_P(TokenTest, RemovedScopeStopsWorkingAtOnce) {
   auto t = connect(app_, sandbox_, "account:read user:read offline_access");
   ASSERT_TRUE(server_->verify_bearer(t.access_token, "user:read"));
   ASSERT_TRUE(apps_->update(principal(developer_), app_.app.id,
-                            scopes_patch({"account:read",
-                                                                        "offline_access"}),
-                            {}));
+                            scopes_patch({"account:read", "offline_access"}), {}));
   EXPECT_EQ(server_->verify_bearer(t.access_token, "user:read").error().errc(),
             Errc::insufficient_scope);
   EXPECT_TRUE(server_->verify_bearer(t.access_token, "account:read"));

@@ -21,11 +21,11 @@ Result<AuthenticatedClient> authenticate(store::Connection& conn, const crypto::
   // Hash before knowing whether the client exists, so timing does not tell.
   std::string presented = hasher.hash(secret.value_or(std::string_view{}));
   if (!is_valid_id(client_id, "ik")) return invalid_client("malformed client_id");
-  auto rows = CS_TRY(conn.query(
-      "SELECT a.id, a.client_type, a.status, a.partner_org_id, s.id, s.secret_hash, "
-      "s.last_used_at FROM apps a LEFT JOIN app_secrets s ON s.app_id = a.id AND "
-      "s.revoked_at IS NULL WHERE a.client_id = $1",
-      params(client_id)));
+  auto rows = CS_TRY(
+      conn.query("SELECT a.id, a.client_type, a.status, a.partner_org_id, s.id, s.secret_hash, "
+                 "s.last_used_at FROM apps a LEFT JOIN app_secrets s ON s.app_id = a.id AND "
+                 "s.revoked_at IS NULL WHERE a.client_id = $1",
+                 params(client_id)));
   if (rows.empty()) return invalid_client("unknown client_id");
   const auto& first = rows.front();
   AuthenticatedClient out{first.text(0), std::string(client_id), first.text(3),

@@ -5,8 +5,9 @@
 namespace cs::oauth::detail {
 namespace {
 
-constexpr std::string_view kVersionCols = "{0}.id, {0}.number, {0}.scopes, {0}.redirect_uris, "
-                                          "{0}.functions, {0}.certification, {0}.created_at";
+constexpr std::string_view kVersionCols =
+    "{0}.id, {0}.number, {0}.scopes, {0}.redirect_uris, "
+    "{0}.functions, {0}.certification, {0}.created_at";
 
 std::string version_cols(std::string_view alias) {
   std::string out(kVersionCols);
@@ -125,8 +126,9 @@ tl::unexpected<Error> not_found(std::string_view what) {
 
 Result<std::int64_t> revoke_grant_rows(store::Connection& conn, std::string_view grant_id,
                                        Micros now, std::string_view reason) {
-  CS_TRY(conn.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
-                   params(now, grant_id)));
+  CS_TRY(conn.exec(
+      "UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
+      params(now, grant_id)));
   return conn.exec(
       "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2, updated_at = $1 "
       "WHERE id = $3 AND revoked_at IS NULL",
@@ -135,10 +137,10 @@ Result<std::int64_t> revoke_grant_rows(store::Connection& conn, std::string_view
 
 Result<std::int64_t> revoke_app_grant_rows(store::Connection& conn, std::string_view app_id,
                                            Micros now, std::string_view reason) {
-  CS_TRY(conn.exec(
-      "UPDATE oauth_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND grant_id IN "
-      "(SELECT id FROM oauth_grants WHERE app_id = $2 AND revoked_at IS NULL)",
-      params(now, app_id)));
+  CS_TRY(
+      conn.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND grant_id IN "
+                "(SELECT id FROM oauth_grants WHERE app_id = $2 AND revoked_at IS NULL)",
+                params(now, app_id)));
   return conn.exec(
       "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2, updated_at = $1 "
       "WHERE app_id = $3 AND revoked_at IS NULL",
