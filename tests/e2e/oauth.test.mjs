@@ -143,7 +143,7 @@ async function setAllowUncertified(key, accountName, on, shot) {
   await page.keyboard.press('Space');
   await page.getByRole('button', { name: 'Save security settings' }).focus();
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  await page.waitForSelector('#confirmation');
+  assert.equal(await page.locator('#confirmation').count(), 1, await page.locator('main').textContent());
   assert.equal(await page.getByLabel(kSettingLabel, { exact: true }).isChecked(), on);
   if (shot) await page.screenshot({ path: join(screenshotDir, `${shot}.png`), fullPage: true });
   const confirmation = await page.locator('#confirmation').textContent();

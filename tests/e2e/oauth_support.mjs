@@ -42,6 +42,8 @@ export async function startServerWith(setup) {
     const timer = setTimeout(() => reject(new Error('server did not start')), 30000);
     proc.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      // The server's own errors explain a failing page better than the page can.
+      if (/"level":"(error|critical|warn)/.test(line)) console.error(`server: ${line}`);
       if (!line.includes('"listening"')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line).url);

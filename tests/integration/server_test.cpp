@@ -172,10 +172,11 @@ TEST(ServerLifecycle, ConfiguredJsonBodyLimitAppliesToRoutesWithoutTheirOwn) {
   TempDir dir;
   ServerProcess small({dir.path() / "data", {}, {}, {{"COUNTERSIGN_JSON_BODY_LIMIT_BYTES", "2048"}}});
   std::string body = "{\"name\":\"" + std::string(4096, 'a') + "\"}";
-  auto r = http({"POST", small.base_url() + "/v1/apps", body, {{"Content-Type", "application/json"}}, 5000});
+  // GET /v1/users/me declares no limit of its own, so the server-wide one applies.
+  auto r = http({"GET", small.base_url() + "/v1/users/me", body, {{"Content-Type", "application/json"}}, 5000});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.json()["code"], "payload_too_large");
-  auto within = http({"POST", small.base_url() + "/v1/apps", "{}", {{"Content-Type", "application/json"}}, 5000});
+  auto within = http({"GET", small.base_url() + "/v1/users/me", "{}", {{"Content-Type", "application/json"}}, 5000});
   EXPECT_EQ(within.status, 401) << "a small body reaches authentication";
 }
 
