@@ -23,17 +23,21 @@ namespace cs::web {
 namespace {
 
 http::Response not_found_page() {
-  return error_page(404, "Page not found", "There is no such page, or you do not have access to it.");
+  return error_page(404, "Page not found",
+                    "There is no such page, or you do not have access to it.");
 }
 
 http::Response csrf_page() {
-  return error_page(403, "Your form expired",
-                    "The form could not be verified, so nothing was changed. Reload the page and try again.");
+  return error_page(
+      403, "Your form expired",
+      "The form could not be verified, so nothing was changed. Reload the page and try again.");
 }
 
 http::Response internal_page(const http::Request& req, const Error& e) {
-  spdlog::error("page failed request_id={} code={} detail={}", req.request_id, e.code(), e.detail());
-  return error_page(e.http_status() >= 500 ? e.http_status() : 400, "Something went wrong", e.message());
+  spdlog::error("page failed request_id={} code={} detail={}", req.request_id, e.code(),
+                e.detail());
+  return error_page(e.http_status() >= 500 ? e.http_status() : 400, "Something went wrong",
+                    e.message());
 }
 
 http::Response sign_in_first(const http::Request& req) {
@@ -51,14 +55,15 @@ mstch::array connection_items(const std::vector<oauth::GrantSummary>& grants) {
       if (!scopes.empty()) scopes += "; ";
       scopes += description.empty() ? s : std::string(description);
     }
-    items.emplace_back(mstch::map{{"grant_id", g.id},
-                                  {"app_name", g.app_name},
-                                  {"partner_name", g.partner_org_name},
-                                  {"user", g.user_email},
-                                  {"account", g.account_name},
-                                  {"scopes", scopes},
-                                  {"created", display_time(g.created_at)},
-                                  {"last_used", g.last_used_at ? display_time(*g.last_used_at) : std::string("Never")}});
+    items.emplace_back(mstch::map{
+        {"grant_id", g.id},
+        {"app_name", g.app_name},
+        {"partner_name", g.partner_org_name},
+        {"user", g.user_email},
+        {"account", g.account_name},
+        {"scopes", scopes},
+        {"created", display_time(g.created_at)},
+        {"last_used", g.last_used_at ? display_time(*g.last_used_at) : std::string("Never")}});
   }
   return items;
 }
@@ -67,9 +72,11 @@ mstch::array connection_items(const std::vector<oauth::GrantSummary>& grants) {
 // carries is ever echoed into the page.
 std::string settings_confirmation(const http::Request& req) {
   auto saved = req.query_param("saved");
-  if (saved == "on") return "Security settings saved: uncertified partner applications may now access this account.";
+  if (saved == "on")
+    return "Security settings saved: uncertified partner applications may now access this account.";
   if (saved == "off") {
-    std::string msg = "Security settings saved: uncertified partner applications may not access this account.";
+    std::string msg =
+        "Security settings saved: uncertified partner applications may not access this account.";
     std::int64_t ended = 0;
     auto n = req.query_param("ended").value_or("0");
     std::from_chars(n.data(), n.data() + n.size(), ended);
@@ -79,7 +86,8 @@ std::string settings_confirmation(const http::Request& req) {
     }
     return msg;
   }
-  if (req.query_param("revoked") == "1") return "The connection was revoked. The app's access ended at once.";
+  if (req.query_param("revoked") == "1")
+    return "The connection was revoked. The app's access ended at once.";
   return {};
 }
 
@@ -91,7 +99,9 @@ http::Response settings_page(WebContext& ctx, const http::Request& req, const Si
     return not_found_page();
   }
   auto account = ctx.directory.get_account(account_id);
-  if (!account) return account.error().errc() == Errc::not_found ? not_found_page() : internal_page(req, account.error());
+  if (!account)
+    return account.error().errc() == Errc::not_found ? not_found_page()
+                                                     : internal_page(req, account.error());
   auto connections = ctx.authz.list_account_connections(who.principal, account_id);
   if (!connections) return internal_page(req, connections.error());
 
@@ -129,7 +139,8 @@ VerifiedPost verify_post(WebContext& ctx, const http::Request& req) {
   VerifiedPost out;
   auto form = parse_form(req);
   if (!form) {
-    out.error = error_page(form.error().http_status(), "The form could not be read", form.error().message());
+    out.error = error_page(form.error().http_status(), "The form could not be read",
+                           form.error().message());
     return out;
   }
   out.form = std::move(*form);
@@ -138,7 +149,8 @@ VerifiedPost verify_post(WebContext& ctx, const http::Request& req) {
     out.error = http::Response::redirect(303, "/login");
     return out;
   }
-  if (!ctx.sessions.verify_csrf(out.who->session_token, form_value(out.form, "csrf_token"))) out.error = csrf_page();
+  if (!ctx.sessions.verify_csrf(out.who->session_token, form_value(out.form, "csrf_token")))
+    out.error = csrf_page();
   return out;
 }
 
@@ -149,21 +161,24 @@ http::Response post_security(WebContext& ctx, const http::Request& req) {
   // An unchecked checkbox is simply absent from the form.
   std::string value = form_value(post.form, "allow_uncertified_apps");
   if (!value.empty() && value != "on") {
-    return error_page(400, "The form could not be read", "Unexpected value for the security setting.");
+    return error_page(400, "The form could not be read",
+                      "Unexpected value for the security setting.");
   }
   bool allow = value == "on";
-  auto account = ctx.directory.set_allow_uncertified_apps(post.who->principal, account_id, allow, request_context(req));
+  auto account = ctx.directory.set_allow_uncertified_apps(post.who->principal, account_id, allow,
+                                                          request_context(req));
   if (!account) {
     auto errc = account.error().errc();
     if (errc == Errc::not_found || errc == Errc::forbidden) return not_found_page();
     return internal_page(req, account.error());
   }
-  std::string location = "/accounts/" + url_encode(account_id) + "/settings?saved=" + (allow ? "on" : "off");
+  std::string location =
+      "/accounts/" + url_encode(account_id) + "/settings?saved=" + (allow ? "on" : "off");
   if (!allow) {
     // DESIGN.md "Access rule": turning the setting off takes effect at once. verify_bearer reads
     // the setting on every call already; this also ends the grants so no refresh revives them.
-    auto ended = ctx.authz.revoke_uncertified_grants(account_id, identity::Actor::user(post.who->principal.user_id,
-                                                                                       request_context(req)));
+    auto ended = ctx.authz.revoke_uncertified_grants(
+        account_id, identity::Actor::user(post.who->principal.user_id, request_context(req)));
     if (!ended) return internal_page(req, ended.error());
     location += "&ended=" + std::to_string(*ended);
   }
@@ -181,22 +196,28 @@ http::Response post_account_revoke(WebContext& ctx, const http::Request& req) {
   }
   // The grant must belong to the account in the URL, not just to some account this admin has.
   auto connections = ctx.authz.list_account_connections(post.who->principal, account_id);
-  if (!connections) return connections.error().errc() == Errc::not_found ? not_found_page()
-                                                                          : internal_page(req, connections.error());
+  if (!connections)
+    return connections.error().errc() == Errc::not_found ? not_found_page()
+                                                         : internal_page(req, connections.error());
   bool found = false;
   for (const auto& g : *connections) found = found || g.id == grant_id;
   if (!found) return not_found_page();
   auto revoked = ctx.authz.revoke_grant(post.who->principal, grant_id, request_context(req));
-  if (!revoked) return revoked.error().errc() == Errc::not_found ? not_found_page() : internal_page(req, revoked.error());
-  return http::Response::redirect(303, "/accounts/" + url_encode(account_id) + "/settings?revoked=1");
+  if (!revoked)
+    return revoked.error().errc() == Errc::not_found ? not_found_page()
+                                                     : internal_page(req, revoked.error());
+  return http::Response::redirect(303,
+                                  "/accounts/" + url_encode(account_id) + "/settings?revoked=1");
 }
 
-http::Response user_connections_page(WebContext& ctx, const http::Request& req, const SignedIn& who) {
+http::Response user_connections_page(WebContext& ctx, const http::Request& req,
+                                     const SignedIn& who) {
   auto grants = ctx.authz.list_user_grants(who.principal);
   if (!grants) return internal_page(req, grants.error());
   auto page = signed_in_context(ctx, who, "Connected apps");
   if (req.query_param("revoked") == "1") {
-    page.emplace("confirmation", std::string("The connection was revoked. The app's access ended at once."));
+    page.emplace("confirmation",
+                 std::string("The connection was revoked. The app's access ended at once."));
   }
   auto items = connection_items(*grants);
   page.emplace("has_connections", !items.empty());
@@ -217,7 +238,9 @@ http::Response post_user_revoke(WebContext& ctx, const http::Request& req) {
   for (const auto& g : *grants) found = found || g.id == grant_id;
   if (!found) return not_found_page();
   auto revoked = ctx.authz.revoke_grant(post.who->principal, grant_id, request_context(req));
-  if (!revoked) return revoked.error().errc() == Errc::not_found ? not_found_page() : internal_page(req, revoked.error());
+  if (!revoked)
+    return revoked.error().errc() == Errc::not_found ? not_found_page()
+                                                     : internal_page(req, revoked.error());
   return http::Response::redirect(303, "/connections?revoked=1");
 }
 

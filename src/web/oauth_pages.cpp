@@ -5,9 +5,9 @@
 #include <array>
 #include <cctype>
 #include <map>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -30,7 +30,8 @@ namespace {
 // The authorize parameters the consent form carries to the POST. Anything else in the query is
 // ignored, as RFC 6749 §3.1 asks; the GET has already refused duplicates of these.
 constexpr std::array<std::string_view, 7> kCarriedParams = {
-    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"};
+    "response_type", "client_id",      "redirect_uri",         "scope",
+    "state",         "code_challenge", "code_challenge_method"};
 
 http::Response authorize_error_page(int status, const Error& error, std::string partner_name = {}) {
   mstch::map page{{"title", std::string("Cannot connect the app")},
@@ -53,8 +54,8 @@ std::string consent_csp(const std::string& redirect_uri) {
     origin = redirect_uri.substr(0, path);
   }
   for (char c : origin) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '/' || c == '.' || c == '-' ||
-              c == '[' || c == ']';
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '/' || c == '.' ||
+              c == '-' || c == '[' || c == ']';
     if (!ok) {
       origin.clear();
       break;
@@ -63,12 +64,14 @@ std::string consent_csp(const std::string& redirect_uri) {
   std::string csp = std::string(http::kDefaultCsp);
   if (!origin.empty()) {
     auto pos = csp.find("form-action 'self'");
-    if (pos != std::string::npos) csp.insert(pos + std::string_view("form-action 'self'").size(), " " + origin);
+    if (pos != std::string::npos)
+      csp.insert(pos + std::string_view("form-action 'self'").size(), " " + origin);
   }
   return csp;
 }
 
-http::Response consent_page(WebContext& ctx, const SignedIn& who, const oauth::AuthorizeRequest& request,
+http::Response consent_page(WebContext& ctx, const SignedIn& who,
+                            const oauth::AuthorizeRequest& request,
                             const std::map<std::string, std::vector<std::string>>& query) {
   const auto& app = request.app;
   std::string partner_name = "an unknown partner";
@@ -85,19 +88,23 @@ http::Response consent_page(WebContext& ctx, const SignedIn& who, const oauth::A
   mstch::array scopes;
   for (const auto& s : request.scopes) {
     auto description = oauth::scope_description(s);
-    scopes.emplace_back(mstch::map{{"name", s}, {"description", std::string(description.empty() ? s : description)}});
+    scopes.emplace_back(mstch::map{
+        {"name", s}, {"description", std::string(description.empty() ? s : description)}});
   }
   page.emplace("scopes", scopes);
 
   mstch::array accounts;
   mstch::array blocked;
   for (const auto& account : ctx.authz.consent_accounts(who.principal, request)) {
-    accounts.emplace_back(mstch::map{{"id", account.id},
-                                     {"name", account.name},
-                                     {"environment", std::string(identity::to_string(account.environment))}});
-    oauth::AccessInputs inputs{account.environment, account.partner_org_id, account.allow_uncertified_apps,
-                               app.partner_org_id, app.effective_version(account.environment).certification};
-    if (!oauth::allowed(oauth::decide_access(inputs))) blocked.emplace_back(mstch::map{{"name", account.name}});
+    accounts.emplace_back(
+        mstch::map{{"id", account.id},
+                   {"name", account.name},
+                   {"environment", std::string(identity::to_string(account.environment))}});
+    oauth::AccessInputs inputs{account.environment, account.partner_org_id,
+                               account.allow_uncertified_apps, app.partner_org_id,
+                               app.effective_version(account.environment).certification};
+    if (!oauth::allowed(oauth::decide_access(inputs)))
+      blocked.emplace_back(mstch::map{{"name", account.name}});
   }
   page.emplace("has_accounts", !accounts.empty());
   page.emplace("accounts", accounts);
@@ -121,12 +128,14 @@ http::Response consent_page(WebContext& ctx, const SignedIn& who, const oauth::A
 http::Response get_authorize(WebContext& ctx, const http::Request& req) {
   auto query = parse_query_all(req.query);
   if (!query) {
-    return authorize_error_page(400, Error(Errc::invalid_request, "The request's parameters are not validly encoded."));
+    return authorize_error_page(
+        400, Error(Errc::invalid_request, "The request's parameters are not validly encoded."));
   }
   auto checked = ctx.authz.check_authorize(oauth::AuthorizeParams{*query});
   if (!checked) {
     // RFC 6749 §4.1.2.1: only after the client and its redirect URI matched exactly.
-    if (checked.error().redirect) return http::Response::redirect(303, oauth::error_redirect_url(checked.error()));
+    if (checked.error().redirect)
+      return http::Response::redirect(303, oauth::error_redirect_url(checked.error()));
     return authorize_error_page(400, checked.error().error);
   }
   auto who = current_session(ctx, req);
@@ -156,7 +165,8 @@ http::Response post_authorize(WebContext& ctx, const http::Request& req) {
   }
   auto checked = ctx.authz.check_authorize(oauth::AuthorizeParams{carried});
   if (!checked) {
-    if (checked.error().redirect) return http::Response::redirect(303, oauth::error_redirect_url(checked.error()));
+    if (checked.error().redirect)
+      return http::Response::redirect(303, oauth::error_redirect_url(checked.error()));
     return authorize_error_page(400, checked.error().error);
   }
   std::string decision = form_value(*form, "decision");
@@ -166,9 +176,11 @@ http::Response post_authorize(WebContext& ctx, const http::Request& req) {
     return http::Response::redirect(303, *denied);
   }
   if (decision != "approve") {
-    return authorize_error_page(400, Error(Errc::invalid_request, "Choose Allow or Deny on the consent page."));
+    return authorize_error_page(
+        400, Error(Errc::invalid_request, "Choose Allow or Deny on the consent page."));
   }
-  auto approved = ctx.authz.approve(who->principal, *checked, form_value(*form, "account_id"), request_context(req));
+  auto approved = ctx.authz.approve(who->principal, *checked, form_value(*form, "account_id"),
+                                    request_context(req));
   if (!approved) {
     const auto& e = approved.error();
     if (e.errc() == Errc::internal || e.errc() == Errc::unavailable) {
@@ -176,10 +188,11 @@ http::Response post_authorize(WebContext& ctx, const http::Request& req) {
     }
     // Another tenant's account, or one the user may not connect: an error page, not a redirect,
     // so the client learns nothing about accounts it was not given.
-    return authorize_error_page(e.http_status() >= 500 ? e.http_status() : 400,
-                                e.errc() == Errc::not_found
-                                    ? Error(Errc::not_found, "That account is not one you can connect to this app.")
-                                    : e);
+    return authorize_error_page(
+        e.http_status() >= 500 ? e.http_status() : 400,
+        e.errc() == Errc::not_found
+            ? Error(Errc::not_found, "That account is not one you can connect to this app.")
+            : e);
   }
   return http::Response::redirect(303, *approved);
 }
@@ -189,7 +202,8 @@ http::Response post_authorize(WebContext& ctx, const http::Request& req) {
 void register_oauth_pages(http::Router& router, WebContext& ctx) {
   http::RouteOptions form_post;
   form_post.max_body = 16 * 1024;
-  router.add("GET", "/oauth/authorize", [&ctx](http::Request& req) { return get_authorize(ctx, req); });
+  router.add("GET", "/oauth/authorize",
+             [&ctx](http::Request& req) { return get_authorize(ctx, req); });
   router.add("POST", "/oauth/authorize", form_post,
              [&ctx](http::Request& req) { return post_authorize(ctx, req); });
   register_account_pages(router, ctx);

@@ -19,7 +19,8 @@ mstch::map signed_in_context(WebContext& ctx, const SignedIn& who, std::string t
 }
 
 http::Response error_page(int status, std::string heading, std::string message) {
-  mstch::map page{{"title", heading}, {"heading", std::move(heading)}, {"message", std::move(message)}};
+  mstch::map page{
+      {"title", heading}, {"heading", std::move(heading)}, {"message", std::move(message)}};
   auto res = http::Response::html(status, render_page("error", page));
   res.set_header("Cache-Control", "no-store");
   return res;
@@ -30,8 +31,8 @@ std::string url_encode(std::string_view in) {
   std::string out;
   out.reserve(in.size() * 3);
   for (unsigned char c : in) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -43,7 +44,8 @@ std::string url_encode(std::string_view in) {
   return out;
 }
 
-std::optional<std::map<std::string, std::vector<std::string>>> parse_query_all(std::string_view query) {
+std::optional<std::map<std::string, std::vector<std::string>>> parse_query_all(
+    std::string_view query) {
   std::map<std::string, std::vector<std::string>> out;
   while (!query.empty()) {
     auto amp = query.find('&');
@@ -52,14 +54,16 @@ std::optional<std::map<std::string, std::vector<std::string>>> parse_query_all(s
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     auto name = http::percent_decode(pair.substr(0, eq), true);
-    auto value = http::percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto value = http::percent_decode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!name || !value) return std::nullopt;
     out[std::move(*name)].push_back(std::move(*value));
   }
   return out;
 }
 
-std::string append_query(std::string base, const std::vector<std::pair<std::string, std::string>>& params) {
+std::string append_query(std::string base,
+                         const std::vector<std::pair<std::string, std::string>>& params) {
   char sep = base.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [name, value] : params) {
     base.push_back(sep);
@@ -71,7 +75,9 @@ std::string append_query(std::string base, const std::vector<std::pair<std::stri
   return base;
 }
 
-identity::RequestContext request_context(const http::Request& req) { return {req.remote_ip, req.request_id}; }
+identity::RequestContext request_context(const http::Request& req) {
+  return {req.remote_ip, req.request_id};
+}
 
 std::string display_time(Micros t) {
   if (t == 0) return {};

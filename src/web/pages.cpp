@@ -22,7 +22,7 @@ namespace {
 // Only local paths are accepted as a post-login destination: no scheme, no host, no
 // protocol-relative "//evil" and no backslash tricks (open-redirect protection).
 std::string safe_next(const std::string& next) {
-  if (next.empty() || next.size() > 512 || next[0] != '/') return "/";
+  if (next.empty() || next.size() > 4096 || next[0] != '/') return "/";
   if (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) return "/";
   for (char c : next) {
     if (c == '\\' || static_cast<unsigned char>(c) < 0x20) return "/";

@@ -4,7 +4,8 @@
 // into `countersign`. The browser test (oauth.test.mjs, case f) runs it against the data
 // directory of the server under test.
 //
-//   cs_e2e_certify_app --data-dir DIR --app-id app_... [--status certified|in_certification|uncertified]
+//   cs_e2e_certify_app --data-dir DIR --app-id app_... [--status
+//   certified|in_certification|uncertified]
 //
 // Prints {"app_id","version_id","status"} on success; exits 1 with a message otherwise.
 #include <cstdio>
@@ -22,9 +23,12 @@ int main(int argc, char** argv) {
   std::string data_dir, app_id, status_text = "certified";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
-    if (flag == "--data-dir") data_dir = argv[i + 1];
-    else if (flag == "--app-id") app_id = argv[i + 1];
-    else if (flag == "--status") status_text = argv[i + 1];
+    if (flag == "--data-dir")
+      data_dir = argv[i + 1];
+    else if (flag == "--app-id")
+      app_id = argv[i + 1];
+    else if (flag == "--status")
+      status_text = argv[i + 1];
   }
   auto status = cs::oauth::parse_certification_status(status_text);
   if (data_dir.empty() || app_id.empty() || !status) {
@@ -46,12 +50,14 @@ int main(int argc, char** argv) {
     std::cerr << "no such app: " << app_id << "\n";
     return 1;
   }
-  auto set = apps.set_certification_status(app->current.id, *status, cs::identity::Actor::system("e2e-test"));
+  auto set = apps.set_certification_status(app->current.id, *status,
+                                           cs::identity::Actor::system("e2e-test"));
   if (!set) {
-    std::cerr << "set_certification_status failed: " << set.error().message() << " " << set.error().detail() << "\n";
+    std::cerr << "set_certification_status failed: " << set.error().message() << " "
+              << set.error().detail() << "\n";
     return 1;
   }
-  std::cout << R"({"app_id":")" << app->id << R"(","version_id":")" << app->current.id << R"(","status":")"
-            << cs::oauth::to_string(*status) << "\"}\n";
+  std::cout << R"({"app_id":")" << app->id << R"(","version_id":")" << app->current.id
+            << R"(","status":")" << cs::oauth::to_string(*status) << "\"}\n";
   return 0;
 }
