@@ -82,6 +82,7 @@ int cmd_serve(const Config& config) {
   Maintenance maintenance({{"sessions.purge_expired", [&rt] { return rt.sessions.purge_expired(); }},
                            {"login.purge_throttle_records", [&rt] { return rt.auth.purge_throttle_records(); }},
                            // Finished jobs are kept a week for inspection; dead ones until handled.
+                           {"oauth.purge_expired", [&rt] { return rt.authz.purge_expired(24LL * 3600 * kMicrosPerSecond); }},
                            {"jobs.purge_done",
                             [&rt] { return store::purge_done(*rt.db, rt.clock.now() - 7LL * 24 * 3600 * kMicrosPerSecond); }}},
                           std::chrono::milliseconds(config.maintenance_interval_ms));

@@ -162,6 +162,11 @@ class AuthorizationServer {
   Result<std::int64_t> revoke_uncertified_grants(std::string_view account_id,
                                                  const identity::Actor& actor);
 
+  // --- maintenance ---
+  // Deletes codes and tokens that expired more than `retention` ago; returns the rows removed.
+  // Until then an expired code or used refresh token still counts as a replay (and revokes).
+  Result<std::int64_t> purge_expired(Micros retention);
+
  private:
   store::Database& db_;
   const Clock& clock_;

@@ -99,4 +99,13 @@ Result<std::int64_t> AuthorizationServer::revoke_uncertified_grants(std::string_
   });
 }
 
+Result<std::int64_t> AuthorizationServer::purge_expired(Micros retention) {
+  std::vector<store::Value> cutoff{clock_.now() - retention};
+  return store::transact(db_, [&](store::Connection& c) -> Result<std::int64_t> {
+    auto tokens = CS_TRY(c.exec("DELETE FROM oauth_tokens WHERE expires_at < $1", cutoff));
+    auto codes = CS_TRY(c.exec("DELETE FROM oauth_codes WHERE expires_at < $1", cutoff));
+    return tokens + codes;
+  });
+}
+
 }  // namespace cs::oauth

@@ -45,6 +45,19 @@ TEST_P(TokenTest, CodeExchangeIssuesHashedTokens) {
             1);
 }
 
+TEST_P(TokenTest, PurgeExpiredRemovesOnlyLongExpiredCodesAndTokens) {
+  auto code = obtain_code(app_.app, sandbox_);
+  ASSERT_OK_AND_ASSIGN(t, server_->token(code_request(app_, code), {}));
+  const Micros day = 24LL * 3600 * kMicrosPerSecond;
+  ASSERT_OK_AND_ASSIGN(none, server_->purge_expired(day));
+  EXPECT_EQ(none, 0) << "nothing has expired yet";
+  clock_.advance(2 * day);  // the code (60 s) and the access token (1 h) are long expired
+  ASSERT_OK_AND_ASSIGN(removed, server_->purge_expired(day));
+  EXPECT_EQ(removed, 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM oauth_codes"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM oauth_tokens WHERE kind = 'refresh'"), 1) << "60-day refresh token kept";
+}
+
 // Issue 3 "Done when": no issued token, code or client secret appears in plaintext anywhere
 // in the oauth tables or the audit log.
 TEST_P(TokenTest, NoSecretAppearsInPlaintextAnywhere) {
