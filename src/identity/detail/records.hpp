@@ -1,6 +1,9 @@
 // Shared by the identity services: mapping rows to structs and writing audit entries.
 #pragma once
 
+#include "identity/audit_record.hpp"
+#include "store/params.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -33,18 +36,8 @@ PartnerOrg partner_org_from_row(const store::Row& row);
 Account account_from_row(const store::Row& row);
 User user_from_row(const store::Row& row);
 
-// What one audit entry records besides the actor.
-struct AuditRecord {
-  std::string action{};  // "user.created", "account.settings.updated", ...
-  std::string target_type{};
-  std::string target_id{};
-  std::string account_id{};
-  std::string partner_org_id{};
-  nlohmann::json details = nlohmann::json::object();
-};
-
-// Appends to the audit log on `conn`, inside the caller's transaction.
-Status record(audit::AuditLog& log, store::Connection& conn, const Actor& actor, AuditRecord rec);
+using identity::AuditRecord;
+using identity::record;
 
 inline std::int64_t as_int(bool b) { return b ? 1 : 0; }
 
@@ -55,24 +48,6 @@ tl::unexpected<Error> not_found(std::string_view what, std::string_view field = 
 
 namespace cs::identity::detail {
 
-// Converts the C++ values services use into bound parameters.
-inline store::Value to_value(std::string_view s) { return std::string(s); }
-inline store::Value to_value(const std::string& s) { return s; }
-inline store::Value to_value(const char* s) { return std::string(s); }
-inline store::Value to_value(std::int64_t n) { return n; }
-inline store::Value to_value(int n) { return std::int64_t{n}; }
-inline store::Value to_value(bool b) { return as_int(b); }
-inline store::Value to_value(std::nullptr_t) { return nullptr; }
-inline store::Value to_value(const std::optional<std::string>& s) {
-  return s ? store::Value(*s) : store::Value(nullptr);
-}
-inline store::Value to_value(const std::optional<std::int64_t>& n) {
-  return n ? store::Value(*n) : store::Value(nullptr);
-}
-
-template <class... Args>
-std::array<store::Value, sizeof...(Args)> params(const Args&... args) {
-  return {to_value(args)...};
-}
+using store::params;
 
 }  // namespace cs::identity::detail

@@ -64,24 +64,6 @@ std::vector<std::string> redirect_uris_from_json(const std::string& text) {
   return nlohmann::json::parse(text).get<std::vector<std::string>>();
 }
 
-Status record(audit::AuditLog& log, store::Connection& conn, const identity::Actor& actor,
-              AuditRecord rec) {
-  audit::AuditEvent event;
-  event.actor_type = actor.type;
-  event.actor_id = actor.id;
-  event.action = std::move(rec.action);
-  event.target_type = std::move(rec.target_type);
-  event.target_id = std::move(rec.target_id);
-  if (!rec.account_id.empty()) event.account_id = std::move(rec.account_id);
-  if (!rec.partner_org_id.empty()) event.partner_org_id = std::move(rec.partner_org_id);
-  event.ip = actor.request.ip;
-  event.request_id = actor.request.request_id;
-  event.details = std::move(rec.details);
-  auto appended = log.append(conn, event);
-  if (!appended) return tl::unexpected(std::move(appended).error());
-  return {};
-}
-
 nlohmann::json to_json(const AppConfiguration& c) {
   return {{"scopes", c.scopes}, {"redirect_uris", c.redirect_uris}, {"functions", c.functions}};
 }

@@ -1,6 +1,9 @@
 // Shared by the oauth services: bound parameters, row mapping for apps, audit entries.
 #pragma once
 
+#include "identity/audit_record.hpp"
+#include "store/params.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -21,24 +24,7 @@ class AuditLog;
 
 namespace cs::oauth::detail {
 
-inline store::Value to_value(std::string_view s) { return std::string(s); }
-inline store::Value to_value(const std::string& s) { return s; }
-inline store::Value to_value(const char* s) { return std::string(s); }
-inline store::Value to_value(std::int64_t n) { return n; }
-inline store::Value to_value(int n) { return std::int64_t{n}; }
-inline store::Value to_value(bool b) { return std::int64_t{b ? 1 : 0}; }
-inline store::Value to_value(std::nullptr_t) { return nullptr; }
-inline store::Value to_value(const std::optional<std::string>& s) {
-  return s ? store::Value(*s) : store::Value(nullptr);
-}
-inline store::Value to_value(const std::optional<std::int64_t>& n) {
-  return n ? store::Value(*n) : store::Value(nullptr);
-}
-
-template <class... Args>
-std::array<store::Value, sizeof...(Args)> params(const Args&... args) {
-  return {to_value(args)...};
-}
+using store::params;
 
 // SELECT list for one app with its current and certified versions; pair with app_from_row.
 extern const std::string kAppSelect;  // "SELECT ... FROM apps a JOIN ... " (append WHERE ...)
@@ -47,18 +33,8 @@ App app_from_row(const store::Row& row);
 std::string redirect_uris_to_json(const std::vector<std::string>& uris);
 std::vector<std::string> redirect_uris_from_json(const std::string& text);
 
-struct AuditRecord {
-  std::string action{};
-  std::string target_type{};
-  std::string target_id{};
-  std::string account_id{};
-  std::string partner_org_id{};
-  nlohmann::json details = nlohmann::json::object();
-};
-
-// Appends on `conn`, inside the caller's transaction.
-Status record(audit::AuditLog& log, store::Connection& conn, const identity::Actor& actor,
-              AuditRecord rec);
+using identity::AuditRecord;
+using identity::record;
 
 nlohmann::json to_json(const AppConfiguration& c);
 nlohmann::json to_json(const ConfigurationDiff& d);
