@@ -7,20 +7,29 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
-const binary = join(process.env.CS_BINARY_DIR ?? 'build', 'src/app/countersign');
+const binaryDir = process.env.CS_BINARY_DIR ?? 'build';
+export const binary = join(binaryDir, 'src/app/countersign');
 export const screenshotDir = process.env.CS_SCREENSHOT_DIR ?? join('build', 'e2e-screenshots');
 
-function childEnv() {
+export function childEnv() {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('COUNTERSIGN_')) env[k] = v;
   env.COUNTERSIGN_PASSWORD_PROFILE = 'minimal';
   return env;
 }
 
-export async function startServer() {
+// `countersign <args> --json --data-dir <data>`, parsed.
+export function cli(data, args) {
+  return JSON.parse(execFileSync(binary, [...args, '--json', '--data-dir', data], { env: childEnv() }));
+}
+
+// Seeds the demo data, runs `setup(data, demo)` (CLI commands before the server starts, so the
+// server never races them), then starts the real server on 127.0.0.1:0.
+export async function startServer(setup) {
   const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-'));
   const data = join(dir, 'data');
-  const demo = JSON.parse(execFileSync(binary, ['demo', 'seed', '--json', '--data-dir', data], { env: childEnv() }));
+  const demo = cli(data, ['demo', 'seed']);
+  const extra = setup ? await setup(data, demo) : {};
   const proc = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', data], {
     env: childEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -29,6 +38,8 @@ export async function startServer() {
     const timer = setTimeout(() => reject(new Error('server did not start')), 30000);
     proc.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      // The server's own errors explain a failing page better than the page can.
+      if (/"level":"(error|critical|warn)/.test(line)) console.error(`server: ${line}`);
       if (!line.includes('"listening"')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line).url);
@@ -37,6 +48,8 @@ export async function startServer() {
   return {
     url,
     demo,
+    data,
+    extra,
     async stop() {
       const exited = new Promise((resolve) => proc.on('exit', resolve));
       proc.kill('SIGTERM');

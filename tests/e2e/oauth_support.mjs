@@ -1,67 +1,19 @@
 // Helpers of the OAuth browser tests: a server whose data directory the test can reach with the
 // CLI, PKCE, the OAuth client's redirect URI (a listener on http://127.0.0.1:8765/callback), and the node-side token exchange.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
 
+export { binary, childEnv, cli, startServer as startServerWith } from './harness.mjs';
+import { childEnv } from './harness.mjs';
+
 const binaryDir = process.env.CS_BINARY_DIR ?? 'build';
-export const binary = join(binaryDir, 'src/app/countersign');
 // Test-only tool (tests/e2e/certify_app_tool.cpp): never part of the product.
 export const certifyTool = join(binaryDir, 'tests/e2e/cs_e2e_certify_app');
 export const callbackOrigin = 'http://127.0.0.1:8765';
 export const callbackUrl = `${callbackOrigin}/callback`;
-
-function childEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('COUNTERSIGN_')) env[k] = v;
-  env.COUNTERSIGN_PASSWORD_PROFILE = 'minimal';
-  return env;
-}
-
-// `countersign <args> --json --data-dir <data>`, parsed.
-export function cli(data, args) {
-  return JSON.parse(execFileSync(binary, [...args, '--json', '--data-dir', data], { env: childEnv() }));
-}
-
-// Seeds the demo data, runs `setup(data, demo)` (CLI commands before the server starts, so the
-// server never races them), then starts the real server on 127.0.0.1:0.
-export async function startServerWith(setup) {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-oauth-'));
-  const data = join(dir, 'data');
-  const demo = cli(data, ['demo', 'seed']);
-  const extra = setup ? await setup(data, demo) : {};
-  const proc = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', data], {
-    env: childEnv(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 30000);
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      // The server's own errors explain a failing page better than the page can.
-      if (/"level":"(error|critical|warn)/.test(line)) console.error(`server: ${line}`);
-      if (!line.includes('"listening"')) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(line).url);
-    });
-  });
-  return {
-    url,
-    demo,
-    data,
-    extra,
-    async stop() {
-      const exited = new Promise((resolve) => proc.on('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // Marks the app's current version with `status` through AppService::set_certification_status.
 export function setCertification(data, appId, status = 'certified') {
