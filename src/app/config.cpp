@@ -1,5 +1,8 @@
 #include "app/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -81,6 +84,7 @@ const std::vector<Setting>& settings() {
       small_int_setting("server.worker_threads", "COUNTERSIGN_WORKER_THREADS", &Config::worker_threads),
       text_setting("server.tls_cert_file", "COUNTERSIGN_TLS_CERT_FILE", &Config::tls_cert_file),
       text_setting("server.tls_key_file", "COUNTERSIGN_TLS_KEY_FILE", &Config::tls_key_file),
+      text_setting("server.trusted_proxies", "COUNTERSIGN_TRUSTED_PROXIES", &Config::trusted_proxies),
       text_setting("storage.data_dir", "COUNTERSIGN_DATA_DIR", &Config::data_dir),
       text_setting("storage.database_url", "COUNTERSIGN_DATABASE_URL", &Config::database_url),
       small_int_setting("storage.pool_size", "COUNTERSIGN_DATABASE_POOL_SIZE", &Config::database_pool_size),
@@ -142,6 +146,20 @@ std::string Config::effective_public_url() const {
   return std::string(tls ? "https://" : "http://") + listen;
 }
 
+std::vector<std::string> Config::trusted_proxy_list() const {
+  std::vector<std::string> out;
+  std::string_view rest = trusted_proxies;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
 Status apply_toml_file(Config& config, const std::filesystem::path& file) {
   toml::table table;
   try {
@@ -201,6 +219,12 @@ Status validate(const Config& c) {
   }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return tl::unexpected(config_error("TLS needs both tls_cert_file and tls_key_file"));
+  }
+  for (const auto& proxy : c.trusted_proxy_list()) {
+    unsigned char buf[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, proxy.c_str(), buf) != 1 && inet_pton(AF_INET6, proxy.c_str(), buf) != 1) {
+      return tl::unexpected(config_error("trusted_proxies: " + proxy + " is not an IP address"));
+    }
   }
   if (c.password_profile != "interactive" && c.password_profile != "minimal") {
     return tl::unexpected(config_error("password_profile must be interactive or minimal"));

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -21,6 +22,9 @@ struct Config {
   int worker_threads = 0;                 // 0 = max(4, 2 x cores)
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed; empty: the
+  // TCP peer is the client.
+  std::string trusted_proxies;
   // [storage]
   std::filesystem::path data_dir = "./data";
   std::string database_url;  // default: sqlite file <data_dir>/countersign.db
@@ -52,6 +56,7 @@ struct Config {
   std::string effective_database_url() const;
   std::filesystem::path effective_key_file() const;
   std::string effective_public_url() const;
+  std::vector<std::string> trusted_proxy_list() const;
 };
 
 // Reads a TOML file into `config`; unknown keys are an error (a typo must not be ignored).

@@ -38,6 +38,7 @@ http::ServerOptions server_options(const Config& c) {
     o.tls_key_file = c.tls_key_file;
   }
   o.access_log = c.access_log;
+  o.trusted_proxies = c.trusted_proxy_list();
   o.handle_signals = true;
   return o;
 }

@@ -306,6 +306,16 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
                              std::string(ssv(field.value())));
   }
   req.request_id = request_id_for(req.header("X-Request-Id"));
+  if (!core_.options.trusted_proxies.empty()) {
+    // Several X-Forwarded-For fields mean the same as one joined with commas (RFC 9110 §5.3).
+    std::string forwarded;
+    for (const auto& [name, value] : req.headers) {
+      if (!iequals(name, "X-Forwarded-For")) continue;
+      if (!forwarded.empty()) forwarded += ',';
+      forwarded += value;
+    }
+    req.remote_ip = client_ip(remote_ip_, forwarded, core_.options.trusted_proxies);
+  }
   bool keep_alive = h.keep_alive();
   if (const char* why = framing_error(h)) {
     linger_ = true;
@@ -456,7 +466,7 @@ void Connection<Stream>::record(const Request* req, const Route* route, std::str
   e.method = req ? std::string_view(req->method) : std::string_view{};
   e.path = req ? std::string_view(req->path) : std::string_view{};
   e.route = route ? std::string_view(route->path_template) : std::string_view{};
-  e.remote_ip = remote_ip_;
+  e.remote_ip = req ? std::string_view(req->remote_ip) : std::string_view(remote_ip_);
   e.user_agent = req ? req->header("User-Agent").value_or("") : std::string_view{};
   e.status = status;
   e.latency = latency;

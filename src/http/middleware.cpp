@@ -1,5 +1,10 @@
 #include "http/middleware.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+
 #include <sodium.h>
 
 #include <array>
@@ -76,12 +81,50 @@ void apply_security_headers(Response& res, std::string_view request_id, bool tls
     res.set_header("Cache-Control", "no-store");
   }
   if (content_type.starts_with("text/html")) {
+    // Pages carry CSRF tokens and personal data: no browser or proxy may keep a copy.
+    if (!res.header("Cache-Control")) res.set_header("Cache-Control", "no-store");
     if (!res.header("Content-Security-Policy")) {
       res.set_header("Content-Security-Policy", std::string(kDefaultCsp));
     }
     res.set_header("X-Frame-Options", "DENY");
   }
   if (tls) res.set_header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+namespace {
+
+bool is_ip_literal(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return false;
+  std::string s(text);
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+std::string_view trim_spaces(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+}  // namespace
+
+std::string client_ip(std::string_view peer, std::string_view forwarded_for,
+                      const std::vector<std::string>& trusted_proxies) {
+  auto trusted = [&](std::string_view ip) {
+    return std::find(trusted_proxies.begin(), trusted_proxies.end(), ip) != trusted_proxies.end();
+  };
+  std::string candidate(peer);
+  if (forwarded_for.empty() || !trusted(peer)) return candidate;
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    auto comma = rest.rfind(',');
+    std::string_view item = trim_spaces(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    if (!is_ip_literal(item)) return candidate;
+    candidate = std::string(item);
+    if (!trusted(item)) return candidate;
+  }
+  return candidate;
 }
 
 std::string access_log_line(const AccessLogEntry& e) {

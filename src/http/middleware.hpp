@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/request.hpp"
 #include "http/response.hpp"
@@ -26,6 +27,13 @@ std::string request_id_for(std::optional<std::string_view> client_value);
 // X-Request-Id, X-Content-Type-Options, Referrer-Policy, Cache-Control on problems, CSP and
 // X-Frame-Options on HTML (unless the handler set its own CSP), HSTS under TLS.
 void apply_security_headers(Response& res, std::string_view request_id, bool tls);
+
+// The client's address. Only when the TCP peer is one of `trusted_proxies` is X-Forwarded-For
+// believed: it is walked from the right (the hop our proxy added) past further trusted proxies,
+// and the first address that is not one of them is the client. A malformed entry stops the walk
+// at the last address vouched for, so a client cannot choose its own address.
+std::string client_ip(std::string_view peer, std::string_view forwarded_for,
+                      const std::vector<std::string>& trusted_proxies);
 
 struct AccessLogEntry {
   std::string_view request_id, method, path, route, remote_ip, user_agent;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "http/metrics.hpp"
@@ -34,6 +35,8 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};        // bound on finishing in-flight work
   std::optional<std::string> tls_cert_file;                // PEM chain; both set = HTTPS
   std::optional<std::string> tls_key_file;
+  // Addresses of reverse proxies whose X-Forwarded-For is believed (see client_ip()).
+  std::vector<std::string> trusted_proxies;
   bool access_log = true;       // JSON lines through the spdlog logger named "access"
   bool handle_signals = false;  // SIGTERM/SIGINT → request_stop()
 };

@@ -53,6 +53,16 @@ TEST(Config, BadValuesAreRefusedWithTheSettingNamed) {
   EXPECT_FALSE(apply_environment(c, {{"COUNTERSIGN_MAX_CONNECTIONS", "12abc"}}));
 }
 
+TEST(Config, TrustedProxiesAreAListOfAddresses) {
+  Config c;
+  EXPECT_TRUE(c.trusted_proxy_list().empty());
+  c.trusted_proxies = " 10.0.0.5, ::1 ,";
+  EXPECT_EQ(c.trusted_proxy_list(), (std::vector<std::string>{"10.0.0.5", "::1"}));
+  EXPECT_TRUE(validate(c));
+  c.trusted_proxies = "10.0.0.5, proxy.internal";
+  EXPECT_FALSE(validate(c));
+}
+
 TEST(Config, ValidateChecksListenTlsAndLimits) {
   Config c;
   c.listen = "nohost";

@@ -132,6 +132,21 @@ TEST(PathDecodingTest, RejectsTraversalNulAndBadEscapes) {
   EXPECT_EQ(decode_path_segments("/a%2Fb/c"), (std::vector<std::string>{"a/b", "c"}));
 }
 
+TEST(MiddlewareTest, ClientIpBelievesOnlyTrustedProxies) {
+  const std::vector<std::string> trusted{"10.0.0.5", "10.0.0.6"};
+  // Not from a trusted proxy: the header is the client's own claim and is ignored.
+  EXPECT_EQ(client_ip("198.51.100.9", "203.0.113.7", trusted), "198.51.100.9");
+  // From our proxy: the rightmost untrusted hop is the client.
+  EXPECT_EQ(client_ip("10.0.0.5", "203.0.113.7", trusted), "203.0.113.7");
+  EXPECT_EQ(client_ip("10.0.0.5", "1.2.3.4, 203.0.113.7", trusted), "203.0.113.7") << "a spoofed left entry";
+  EXPECT_EQ(client_ip("10.0.0.5", "203.0.113.7, 10.0.0.6", trusted), "203.0.113.7") << "two proxy hops";
+  EXPECT_EQ(client_ip("10.0.0.5", "2001:db8::1", trusted), "2001:db8::1");
+  // Garbage stops the walk at the last address vouched for.
+  EXPECT_EQ(client_ip("10.0.0.5", "203.0.113.7, not-an-ip", trusted), "10.0.0.5");
+  EXPECT_EQ(client_ip("10.0.0.5", "", trusted), "10.0.0.5");
+  EXPECT_EQ(client_ip("10.0.0.5", "10.0.0.6", trusted), "10.0.0.6") << "only proxies: the farthest";
+}
+
 TEST(MiddlewareTest, RequestIdValidation) {
   EXPECT_TRUE(is_acceptable_request_id("a.B_c-9"));
   EXPECT_FALSE(is_acceptable_request_id(""));

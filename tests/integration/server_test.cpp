@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <regex>
+#include <thread>
 
 #include "server_process.hpp"
 
@@ -88,6 +89,8 @@ TEST_F(ServerTest, HtmlPagesCarryAStrictCsp) {
   EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
   EXPECT_EQ(csp.find("http:"), std::string::npos) << "no third-party origins: " << csp;
   EXPECT_TRUE(r.header("strict-transport-security").empty()) << "HSTS only under TLS";
+  EXPECT_EQ(r.header("cache-control"), "no-store") << "pages carry CSRF tokens and personal data";
+  EXPECT_EQ(http_get(url("/static/app.css")).header("cache-control"), "public, max-age=3600");
 }
 
 TEST_F(ServerTest, UnknownRouteIsAProblemWithAStableCode) {
@@ -178,6 +181,27 @@ TEST(ServerLifecycle, ConfiguredJsonBodyLimitAppliesToRoutesWithoutTheirOwn) {
   EXPECT_EQ(r.json()["code"], "payload_too_large");
   auto within = http({"GET", small.base_url() + "/v1/users/me", "{}", {{"Content-Type", "application/json"}}, 5000});
   EXPECT_EQ(within.status, 401) << "a small body reaches authentication";
+}
+
+TEST(ServerLifecycle, ClientAddressComesFromXForwardedForOnlyBehindATrustedProxy) {
+  auto logged_ip = [](const ServerProcess& server, const std::string& request_id) {
+    for (int i = 0; i < 200; ++i) {  // the access line is written just after the response
+      for (const auto& line : server.output_lines()) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_object() && j.value("request_id", "") == request_id) return j.value("remote_ip", "");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::string("(no access line)");
+  };
+  TempDir dir;
+  ServerProcess trusting({dir.path() / "a", {}, {}, {{"COUNTERSIGN_TRUSTED_PROXIES", "127.0.0.1"}}});
+  http({"GET", trusting.base_url() + "/healthz", {}, {{"X-Forwarded-For", "203.0.113.7"}, {"X-Request-Id", "xff-1"}}, 5000});
+  EXPECT_EQ(logged_ip(trusting, "xff-1"), "203.0.113.7");
+
+  ServerProcess plain({dir.path() / "b", {}, {}, {}});
+  http({"GET", plain.base_url() + "/healthz", {}, {{"X-Forwarded-For", "203.0.113.7"}, {"X-Request-Id", "xff-2"}}, 5000});
+  EXPECT_EQ(logged_ip(plain, "xff-2"), "127.0.0.1") << "an untrusted X-Forwarded-For is ignored";
 }
 
 TEST(ServerLifecycle, TakenPortFailsWithExitOne) {
