@@ -237,10 +237,17 @@ void Server::run() {
   });
   // 2. Close idle keep-alive connections; busy ones close after their current response.
   {
-    std::lock_guard lock(c.connections_mu);
-    for (auto& [key, weak] : c.connections) {
-      if (auto conn = weak.lock()) conn->close_if_idle();
+    // Collect under the lock, act and release outside it: a copy taken here may turn out to be
+    // the last owner, and ~Connection takes connections_mu itself (it would self-deadlock).
+    std::vector<std::shared_ptr<detail::ConnectionBase>> live;
+    {
+      std::lock_guard lock(c.connections_mu);
+      live.reserve(c.connections.size());
+      for (auto& [key, weak] : c.connections) {
+        if (auto conn = weak.lock()) live.push_back(std::move(conn));
+      }
     }
+    for (auto& conn : live) conn->close_if_idle();
   }
   // 3. Let in-flight requests finish, bounded by shutdown_grace.
   auto deadline = std::chrono::steady_clock::now() + c.options.shutdown_grace;
