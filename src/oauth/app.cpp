@@ -144,4 +144,17 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
   return out;
 }
 
+nlohmann::json to_json(const AppConfiguration& c) {
+  return {{"scopes", c.scopes}, {"redirect_uris", c.redirect_uris}, {"functions", c.functions}};
+}
+
+nlohmann::json to_json(const ConfigurationDiff& d) {
+  return {{"added_scopes", d.added_scopes},
+          {"removed_scopes", d.removed_scopes},
+          {"added_redirect_uris", d.added_redirect_uris},
+          {"removed_redirect_uris", d.removed_redirect_uris},
+          {"added_functions", d.added_functions},
+          {"removed_functions", d.removed_functions}};
+}
+
 }  // namespace cs::oauth

@@ -7,6 +7,8 @@
 // waits for recertification. Sandbox accounts always use `current`.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <span>
 #include <string>
@@ -69,6 +71,10 @@ struct ConfigurationDiff {
 };
 
 ConfigurationDiff diff(const AppConfiguration& from, const AppConfiguration& to);
+
+// The JSON forms used by the API and the audit log.
+nlohmann::json to_json(const AppConfiguration& c);
+nlohmann::json to_json(const ConfigurationDiff& d);
 
 struct AppVersion {
   std::string id;  // apv_...

@@ -28,15 +28,6 @@ nlohmann::json version_json(const oauth::AppVersion& v) {
           {"created_at", format_rfc3339(v.created_at)}};
 }
 
-nlohmann::json diff_json(const oauth::ConfigurationDiff& d) {
-  return {{"added_scopes", d.added_scopes},
-          {"removed_scopes", d.removed_scopes},
-          {"added_redirect_uris", d.added_redirect_uris},
-          {"removed_redirect_uris", d.removed_redirect_uris},
-          {"added_functions", d.added_functions},
-          {"removed_functions", d.removed_functions}};
-}
-
 // The certified configuration, the pending one (a newer version awaiting recertification) and
 // what changed between them: what production runs with versus what sandbox already uses.
 nlohmann::json app_json(const oauth::App& a) {
@@ -58,7 +49,7 @@ nlohmann::json app_json(const oauth::App& a) {
   if (a.certified) j["certified_version"] = version_json(*a.certified);
   if (a.has_pending_version()) {
     j["pending_version"] = version_json(a.current);
-    if (a.certified) j["pending_diff"] = diff_json(oauth::diff(a.certified->config, a.current.config));
+    if (a.certified) j["pending_diff"] = oauth::to_json(oauth::diff(a.certified->config, a.current.config));
   }
   return j;
 }

@@ -167,6 +167,15 @@ nlohmann::json token_body(const oauth::TokenResponse& t) {
   return body;
 }
 
+// What the token, revocation and introspection endpoints all start with: the form body and
+// the client's credentials; the latter two also need a `token` parameter.
+Result<std::pair<Form, oauth::ClientCredentials>> client_call(const http::Request& req, bool needs_token = false) {
+  auto form = CS_TRY(oauth_form(req));
+  auto client = CS_TRY(client_credentials(req, form));
+  if (needs_token && form_value(form, "token").empty()) return fail(Errc::invalid_request, "token is required");
+  return std::pair{std::move(form), std::move(client)};
+}
+
 }  // namespace
 
 void register_oauth_endpoints(http::Router& router, WebContext& ctx) {
@@ -180,18 +189,17 @@ void register_oauth_endpoints(http::Router& router, WebContext& ctx) {
              });
 
   router.add("POST", "/oauth/token", form_route, [&ctx](http::Request& req) {
-    auto form = oauth_form(req);
-    if (!form) return oauth_error(form.error(), req.request_id);
-    auto client = client_credentials(req, *form);
-    if (!client) return oauth_error(client.error(), req.request_id);
+    auto call = client_call(req);
+    if (!call) return oauth_error(call.error(), req.request_id);
+    auto& [form, client] = *call;
     oauth::TokenRequest request;
-    request.grant_type = form_value(*form, "grant_type");
-    request.code = form_value(*form, "code");
-    request.redirect_uri = form_value(*form, "redirect_uri");
-    request.code_verifier = form_value(*form, "code_verifier");
-    request.refresh_token = form_value(*form, "refresh_token");
-    request.scope = form_value(*form, "scope");
-    request.client = std::move(*client);
+    request.grant_type = form_value(form, "grant_type");
+    request.code = form_value(form, "code");
+    request.redirect_uri = form_value(form, "redirect_uri");
+    request.code_verifier = form_value(form, "code_verifier");
+    request.refresh_token = form_value(form, "refresh_token");
+    request.scope = form_value(form, "scope");
+    request.client = std::move(client);
     if (request.grant_type.empty()) {
       return oauth_error(Error(Errc::invalid_request, "grant_type is required"), req.request_id);
     }
@@ -201,13 +209,11 @@ void register_oauth_endpoints(http::Router& router, WebContext& ctx) {
   });
 
   router.add("POST", "/oauth/revoke", form_route, [&ctx](http::Request& req) {
-    auto form = oauth_form(req);
-    if (!form) return oauth_error(form.error(), req.request_id);
-    auto client = client_credentials(req, *form);
-    if (!client) return oauth_error(client.error(), req.request_id);
-    auto token = form_value(*form, "token");
-    if (token.empty()) return oauth_error(Error(Errc::invalid_request, "token is required"), req.request_id);
-    auto revoked = ctx.authz.revoke(*client, token, form_value(*form, "token_type_hint"));
+    auto call = client_call(req, /*needs_token=*/true);
+    if (!call) return oauth_error(call.error(), req.request_id);
+    auto& [form, client] = *call;
+    auto token = form_value(form, "token");
+    auto revoked = ctx.authz.revoke(client, token, form_value(form, "token_type_hint"));
     if (!revoked) return oauth_error(revoked.error(), req.request_id);
     // RFC 7009 §2.2: 200 whether or not the token was known.
     auto res = http::Response::json(200, nlohmann::json::object());
@@ -216,13 +222,11 @@ void register_oauth_endpoints(http::Router& router, WebContext& ctx) {
   });
 
   router.add("POST", "/oauth/introspect", form_route, [&ctx](http::Request& req) {
-    auto form = oauth_form(req);
-    if (!form) return oauth_error(form.error(), req.request_id);
-    auto client = client_credentials(req, *form);
-    if (!client) return oauth_error(client.error(), req.request_id);
-    auto token = form_value(*form, "token");
-    if (token.empty()) return oauth_error(Error(Errc::invalid_request, "token is required"), req.request_id);
-    auto answer = ctx.authz.introspect(*client, token);
+    auto call = client_call(req, /*needs_token=*/true);
+    if (!call) return oauth_error(call.error(), req.request_id);
+    auto& [form, client] = *call;
+    auto token = form_value(form, "token");
+    auto answer = ctx.authz.introspect(client, token);
     if (!answer) return oauth_error(answer.error(), req.request_id);
     return no_store_json(200, *answer);
   });

@@ -126,7 +126,7 @@ http::Response consent_page(WebContext& ctx, const SignedIn& who,
 }
 
 http::Response get_authorize(WebContext& ctx, const http::Request& req) {
-  auto query = parse_query_all(req.query);
+  auto query = parse_urlencoded(req.query);
   if (!query) {
     return authorize_error_page(
         400, Error(Errc::invalid_request, "The request's parameters are not validly encoded."));

@@ -44,24 +44,6 @@ std::string url_encode(std::string_view in) {
   return out;
 }
 
-std::optional<std::map<std::string, std::vector<std::string>>> parse_query_all(
-    std::string_view query) {
-  std::map<std::string, std::vector<std::string>> out;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    auto name = http::percent_decode(pair.substr(0, eq), true);
-    auto value = http::percent_decode(
-        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!name || !value) return std::nullopt;
-    out[std::move(*name)].push_back(std::move(*value));
-  }
-  return out;
-}
-
 std::string append_query(std::string base,
                          const std::vector<std::pair<std::string, std::string>>& params) {
   char sep = base.find('?') == std::string::npos ? '?' : '&';

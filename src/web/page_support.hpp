@@ -29,11 +29,6 @@ http::Response error_page(int status, std::string heading, std::string message);
 // Percent-encodes everything except RFC 3986 unreserved characters (query values).
 std::string url_encode(std::string_view in);
 
-// Every value of every parameter, in order (RFC 6749 §3.1: duplicated parameters must be
-// refused, so they cannot be collapsed). nullopt when a name or value is not validly encoded.
-std::optional<std::map<std::string, std::vector<std::string>>> parse_query_all(
-    std::string_view query);
-
 // `base` with `params` appended as a query ('?' or '&' depending on whether base has one).
 std::string append_query(std::string base,
                          const std::vector<std::pair<std::string, std::string>>& params);

@@ -64,19 +64,6 @@ std::vector<std::string> redirect_uris_from_json(const std::string& text) {
   return nlohmann::json::parse(text).get<std::vector<std::string>>();
 }
 
-nlohmann::json to_json(const AppConfiguration& c) {
-  return {{"scopes", c.scopes}, {"redirect_uris", c.redirect_uris}, {"functions", c.functions}};
-}
-
-nlohmann::json to_json(const ConfigurationDiff& d) {
-  return {{"added_scopes", d.added_scopes},
-          {"removed_scopes", d.removed_scopes},
-          {"added_redirect_uris", d.added_redirect_uris},
-          {"removed_redirect_uris", d.removed_redirect_uris},
-          {"added_functions", d.added_functions},
-          {"removed_functions", d.removed_functions}};
-}
-
 const std::string kGrantSelect =
     "SELECT g.id, g.app_id, a.name, a.client_id, a.partner_org_id, p.name, g.user_id, u.email, "
     "g.account_id, acc.name, g.scopes, g.created_at, g.last_used_at "

@@ -36,8 +36,7 @@ std::vector<std::string> redirect_uris_from_json(const std::string& text);
 using identity::AuditRecord;
 using identity::record;
 
-nlohmann::json to_json(const AppConfiguration& c);
-nlohmann::json to_json(const ConfigurationDiff& d);
+using oauth::to_json;
 
 // GrantSummary rows: SELECT kGrantSelect + WHERE ...; pair with grant_from_row.
 extern const std::string kGrantSelect;
