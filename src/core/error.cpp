@@ -35,6 +35,13 @@ constexpr std::array kErrorTable = {
     ErrorInfo{Errc::invalid_token, "invalid_token", 401, "Invalid token"},
     ErrorInfo{Errc::insufficient_scope, "insufficient_scope", 403, "Insufficient scope"},
     ErrorInfo{Errc::app_not_certified, "app_not_certified", 403, "App not certified"},
+    ErrorInfo{Errc::pdf_invalid, "pdf_invalid", 422, "Not a valid PDF"},
+    ErrorInfo{Errc::pdf_encrypted, "pdf_encrypted", 422, "Encrypted PDF"},
+    ErrorInfo{Errc::idempotency_key_reused, "idempotency_key_reused", 422, "Idempotency key reused"},
+    ErrorInfo{Errc::url_not_allowed, "url_not_allowed", 422, "URL not allowed"},
+    ErrorInfo{Errc::link_expired, "link_expired", 410, "Link no longer valid"},
+    ErrorInfo{Errc::rate_limited, "rate_limited", 429, "Rate limit exceeded"},
+    ErrorInfo{Errc::polling_limit_exceeded, "polling_limit_exceeded", 400, "Polling limit exceeded"},
     ErrorInfo{Errc::internal, "internal", 500, "Internal server error"},
     ErrorInfo{Errc::unavailable, "unavailable", 503, "Service unavailable"},
 };

@@ -46,6 +46,14 @@ enum class Errc {
   invalid_token,               // 401 bearer token missing, unknown, expired or revoked
   insufficient_scope,          // 403 the token lacks the route's scope
   app_not_certified,           // 403 the access rule: uncertified app on a production account
+  // eSignature, webhooks, call log (issues 4 and 5)
+  pdf_invalid,                 // 422 not a PDF, or a damaged one (qpdf cannot read it)
+  pdf_encrypted,               // 422 a password-protected or encrypted PDF
+  idempotency_key_reused,      // 422 the Idempotency-Key was used with another request body
+  url_not_allowed,             // 422 webhook/instance URL refused (scheme, private or loopback target)
+  link_expired,                // 410 a signing link of an expired, voided, finished or declined envelope
+  rate_limited,                // 429 the app's hourly or burst limit for the account is used up
+  polling_limit_exceeded,      // 400 the polling rule in `reject` mode: status read too often
   internal,               // 500 anything unexpected; never carries detail to the client
   unavailable,            // 503 not ready, shutting down, too many connections
 };

@@ -19,11 +19,14 @@ inline constexpr std::string_view kRefreshTokenPrefix = "cs_rt_";
 inline constexpr std::string_view kClientSecretPrefix = "cs_sk_";
 inline constexpr std::string_view kAuthCodePrefix = "cs_ac_";
 inline constexpr std::string_view kSessionPrefix = "cs_ss_";
-inline constexpr std::string_view kWebhookSecretPrefix = "cs_whsec_";
+// Standard Webhooks secrets: "whsec_" + standard base64 of the 32-byte signing key.
+inline constexpr std::string_view kWebhookSecretPrefix = "whsec_";
+inline constexpr std::string_view kSigningLinkPrefix = "cs_sg_";   // /sign/{token} (emailed link)
+inline constexpr std::string_view kEmbeddedViewPrefix = "cs_ev_";  // one-time embedded signing URL
 
-inline constexpr std::array<std::string_view, 6> kTokenPrefixes = {
-    kAccessTokenPrefix, kRefreshTokenPrefix, kClientSecretPrefix,
-    kAuthCodePrefix,    kSessionPrefix,      kWebhookSecretPrefix};
+inline constexpr std::array<std::string_view, 8> kTokenPrefixes = {
+    kAccessTokenPrefix, kRefreshTokenPrefix,  kClientSecretPrefix, kAuthCodePrefix,
+    kSessionPrefix,     kWebhookSecretPrefix, kSigningLinkPrefix,  kEmbeddedViewPrefix};
 
 inline constexpr std::size_t kTokenRandomBytes = 32;
 inline constexpr std::size_t kTokenRandomChars = 43;  // base64url of 32 bytes, no padding
