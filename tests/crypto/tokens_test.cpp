@@ -21,7 +21,7 @@ TEST(Tokens, RecognisesEveryPrefix) {
   for (auto prefix : kTokenPrefixes) {
     EXPECT_TRUE(has_countersign_token_prefix(generate_token(prefix))) << prefix;
   }
-  EXPECT_TRUE(has_countersign_token_prefix("cs_whsec_abc"));
+  EXPECT_TRUE(has_countersign_token_prefix("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
   EXPECT_FALSE(has_countersign_token_prefix("cs_xx_abc"));
   EXPECT_FALSE(has_countersign_token_prefix("Bearer abc"));
   EXPECT_FALSE(has_countersign_token_prefix("cs_"));
