@@ -104,6 +104,23 @@ const std::vector<Setting>& settings() {
       small_int_setting("jobs.workers", "COUNTERSIGN_JOB_WORKERS", &Config::job_workers),
       int_setting("jobs.maintenance_interval_ms", "COUNTERSIGN_MAINTENANCE_INTERVAL_MS",
                   &Config::maintenance_interval_ms),
+      int_setting("esign.max_document_bytes", "COUNTERSIGN_ESIGN_MAX_DOCUMENT_BYTES", &Config::esign_max_document_bytes),
+      text_setting("smtp.host", "COUNTERSIGN_SMTP_HOST", &Config::smtp_host),
+      int_setting("smtp.port", "COUNTERSIGN_SMTP_PORT", &Config::smtp_port),
+      text_setting("smtp.tls", "COUNTERSIGN_SMTP_TLS", &Config::smtp_tls),
+      text_setting("smtp.user", "COUNTERSIGN_SMTP_USER", &Config::smtp_user),
+      text_setting("smtp.from", "COUNTERSIGN_SMTP_FROM", &Config::smtp_from),
+      text_setting("smtp.outbox_dir", "COUNTERSIGN_SMTP_OUTBOX_DIR", &Config::smtp_outbox_dir),
+      bool_setting("webhooks.allow_private_targets", "COUNTERSIGN_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+                   &Config::webhooks_allow_private_targets),
+      int_setting("webhooks.timeout_ms", "COUNTERSIGN_WEBHOOKS_TIMEOUT_MS", &Config::webhooks_timeout_ms),
+      int_setting("calllog.queue_capacity", "COUNTERSIGN_CALLLOG_QUEUE_CAPACITY", &Config::calllog_queue_capacity),
+      int_setting("calllog.retention_days", "COUNTERSIGN_CALLLOG_RETENTION_DAYS", &Config::calllog_retention_days),
+      int_setting("ratelimit.hourly", "COUNTERSIGN_RATELIMIT_HOURLY", &Config::ratelimit_hourly),
+      int_setting("ratelimit.burst_production", "COUNTERSIGN_RATELIMIT_BURST_PRODUCTION",
+                  &Config::ratelimit_burst_production),
+      int_setting("ratelimit.burst_sandbox", "COUNTERSIGN_RATELIMIT_BURST_SANDBOX", &Config::ratelimit_burst_sandbox),
+      text_setting("ratelimit.polling_enforcement", "COUNTERSIGN_POLLING_ENFORCEMENT", &Config::polling_enforcement),
       text_setting("log.level", "COUNTERSIGN_LOG_LEVEL", &Config::log_level),
       bool_setting("log.access_log", "COUNTERSIGN_ACCESS_LOG", &Config::access_log),
   };
@@ -144,6 +161,10 @@ std::string Config::effective_public_url() const {
   if (!public_url.empty()) return public_url;
   bool tls = !tls_cert_file.empty();
   return std::string(tls ? "https://" : "http://") + listen;
+}
+
+std::filesystem::path Config::effective_outbox_dir() const {
+  return smtp_outbox_dir.empty() ? data_dir / "outbox" : smtp_outbox_dir;
 }
 
 std::vector<std::string> Config::trusted_proxy_list() const {
@@ -233,6 +254,18 @@ Status validate(const Config& c) {
       c.header_timeout_ms < 100 || c.body_timeout_ms < 100 || c.write_timeout_ms < 100 || c.keepalive_idle_timeout_ms < 100 ||
       c.shutdown_grace_ms < 0 || c.maintenance_interval_ms < 1000 || c.database_pool_size < 1 || c.blob_max_bytes < 1) {
     return tl::unexpected(config_error("a limit is out of range"));
+  }
+  if (c.smtp_tls != "starttls" && c.smtp_tls != "tls" && c.smtp_tls != "none") {
+    return tl::unexpected(config_error("smtp.tls must be starttls, tls or none"));
+  }
+  if (c.smtp_port < 1 || c.smtp_port > 65535) return tl::unexpected(config_error("smtp.port is out of range"));
+  if (c.polling_enforcement != "record" && c.polling_enforcement != "reject") {
+    return tl::unexpected(config_error("ratelimit.polling_enforcement must be record or reject"));
+  }
+  if (c.esign_max_document_bytes < 1024 || c.webhooks_timeout_ms < 100 || c.calllog_queue_capacity < 1 ||
+      c.calllog_retention_days < 1 || c.ratelimit_hourly < 1 || c.ratelimit_burst_production < 1 ||
+      c.ratelimit_burst_sandbox < 1) {
+    return tl::unexpected(config_error("an esign, webhooks, calllog or ratelimit setting is out of range"));
   }
   auto level = c.log_level;
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {

@@ -47,6 +47,28 @@ struct Config {
   // [jobs]
   int job_workers = 2;
   std::int64_t maintenance_interval_ms = 10 * 60 * 1000;  // session and throttle-record purges
+  // [esign] (issue 4)
+  std::int64_t esign_max_document_bytes = 25LL * 1024 * 1024;  // per uploaded PDF
+  // [smtp] (issue 4 §3). An empty host means no SMTP: messages are written as .eml files under
+  // outbox_dir (the demo mode). The password is not configuration: `countersign smtp
+  // set-password` stores it encrypted in the database.
+  std::string smtp_host;
+  std::int64_t smtp_port = 587;
+  std::string smtp_tls = "starttls";  // starttls | tls | none
+  std::string smtp_user;
+  std::string smtp_from = "Countersign <no-reply@countersign.localhost>";
+  std::filesystem::path smtp_outbox_dir;  // default: <data_dir>/outbox
+  // [webhooks] (issue 4 §4)
+  bool webhooks_allow_private_targets = false;  // loopback/private/link-local targets (tests, demo)
+  std::int64_t webhooks_timeout_ms = 10000;
+  // [calllog] (issue 5)
+  std::int64_t calllog_queue_capacity = 65536;  // entries waiting for the batching writer
+  std::int64_t calllog_retention_days = 90;
+  // [ratelimit] (issue 5 §4): defaults; staff can override per app
+  std::int64_t ratelimit_hourly = 3000;
+  std::int64_t ratelimit_burst_production = 500;  // per 30 s
+  std::int64_t ratelimit_burst_sandbox = 200;     // per 30 s
+  std::string polling_enforcement = "record";     // record | reject
   // [log]
   std::string log_level = "info";
   bool access_log = true;
@@ -57,6 +79,7 @@ struct Config {
   std::filesystem::path effective_key_file() const;
   std::string effective_public_url() const;
   std::vector<std::string> trusted_proxy_list() const;
+  std::filesystem::path effective_outbox_dir() const;
 };
 
 // Reads a TOML file into `config`; unknown keys are an error (a typo must not be ignored).
