@@ -20,7 +20,7 @@ Environment: COUNTERSIGN_CONFIG, COUNTERSIGN_LISTEN, COUNTERSIGN_DATA_DIR,
 COUNTERSIGN_DATABASE_URL, COUNTERSIGN_PUBLIC_URL, COUNTERSIGN_KEY_FILE, COUNTERSIGN_MASTER_KEYS,
 COUNTERSIGN_IO_THREADS, COUNTERSIGN_WORKER_THREADS, COUNTERSIGN_TLS_CERT_FILE,
 COUNTERSIGN_TLS_KEY_FILE, COUNTERSIGN_PASSWORD_PROFILE, COUNTERSIGN_LOG_LEVEL,
-COUNTERSIGN_ACCESS_LOG and the limits (see README.md, "Configuration").)";
+COUNTERSIGN_ACCESS_LOG, COUNTERSIGN_SMTP_* and the limits (see README.md, "Configuration").)";
 
 }  // namespace
 
@@ -103,6 +103,19 @@ int run_cli(int argc, char** argv) {
       "seed", "Create the demo partner, accounts and users idempotently; passwords are printed only when created");
   demo_seed->add_flag("--json", out.json, "JSON output (the only format)");
 
+  auto* smtp = app.add_subcommand("smtp", "Email delivery: the SMTP password and a test email");
+  smtp->require_subcommand(1);
+  auto* smtp_set_password = smtp->add_subcommand(
+      "set-password", "Store the SMTP password (read from standard input, never argv), encrypted; audited");
+  smtp_set_password->add_flag("--json", out.json, "JSON output");
+  auto* smtp_clear_password = smtp->add_subcommand("clear-password", "Remove the stored SMTP password; audited");
+  smtp_clear_password->add_flag("--json", out.json, "JSON output");
+  SmtpTestArgs smtp_test_args;
+  auto* smtp_test = smtp->add_subcommand(
+      "test", "Send a test email now (SMTP, or the outbox when smtp.host is empty) and print the outcome");
+  smtp_test->add_option("--to", smtp_test_args.to, "Recipient address")->required();
+  smtp_test->add_flag("--json", out.json, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,6 +153,9 @@ int run_cli(int argc, char** argv) {
   if (*create_user) return cmd_admin_create_user(config, user_args, out);
   if (*grant_role) return cmd_admin_grant_role(config, grant_args, out);
   if (*demo_seed) return cmd_demo_seed(config, out);
+  if (*smtp_set_password) return cmd_smtp_set_password(config, out);
+  if (*smtp_clear_password) return cmd_smtp_clear_password(config, out);
+  if (*smtp_test) return cmd_smtp_test(config, smtp_test_args, out);
   return 2;
 }
 

@@ -49,6 +49,14 @@ int cmd_admin_grant_role(const Config& config, const GrantRoleArgs& args, const 
 
 int cmd_demo_seed(const Config& config, const OutputOptions& out);
 
+// `countersign smtp ...` (src/app/smtp_commands.cpp)
+int cmd_smtp_set_password(const Config& config, const OutputOptions& out);  // reads stdin
+int cmd_smtp_clear_password(const Config& config, const OutputOptions& out);
+struct SmtpTestArgs {
+  std::string to;
+};
+int cmd_smtp_test(const Config& config, const SmtpTestArgs& args, const OutputOptions& out);
+
 // Prints an error for the operator: JSON on stderr with --json, else one line.
 int report_failure(const Error& error, const OutputOptions& out);
 

@@ -11,6 +11,8 @@
 
 #include <toml++/toml.h>
 
+#include "events/webhook_types.hpp"
+
 extern char** environ;
 
 namespace cs::app {
@@ -114,6 +116,7 @@ const std::vector<Setting>& settings() {
       bool_setting("webhooks.allow_private_targets", "COUNTERSIGN_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
                    &Config::webhooks_allow_private_targets),
       int_setting("webhooks.timeout_ms", "COUNTERSIGN_WEBHOOKS_TIMEOUT_MS", &Config::webhooks_timeout_ms),
+      text_setting("webhooks.retry_schedule", "COUNTERSIGN_WEBHOOKS_RETRY_SCHEDULE", &Config::webhooks_retry_schedule),
       int_setting("calllog.queue_capacity", "COUNTERSIGN_CALLLOG_QUEUE_CAPACITY", &Config::calllog_queue_capacity),
       int_setting("calllog.retention_days", "COUNTERSIGN_CALLLOG_RETENTION_DAYS", &Config::calllog_retention_days),
       int_setting("ratelimit.hourly", "COUNTERSIGN_RATELIMIT_HOURLY", &Config::ratelimit_hourly),
@@ -259,6 +262,11 @@ Status validate(const Config& c) {
     return tl::unexpected(config_error("smtp.tls must be starttls, tls or none"));
   }
   if (c.smtp_port < 1 || c.smtp_port > 65535) return tl::unexpected(config_error("smtp.port is out of range"));
+  if (!c.webhooks_retry_schedule.empty()) {
+    if (auto schedule = events::parse_retry_schedule(c.webhooks_retry_schedule); !schedule) {
+      return tl::unexpected(config_error(schedule.error().message()));
+    }
+  }
   if (c.polling_enforcement != "record" && c.polling_enforcement != "reject") {
     return tl::unexpected(config_error("ratelimit.polling_enforcement must be record or reject"));
   }

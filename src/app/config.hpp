@@ -61,6 +61,8 @@ struct Config {
   // [webhooks] (issue 4 §4)
   bool webhooks_allow_private_targets = false;  // loopback/private/link-local targets (tests, demo)
   std::int64_t webhooks_timeout_ms = 10000;
+  // Delays between delivery attempts ("5s,5m,2h"); empty: the standard ~3-day schedule.
+  std::string webhooks_retry_schedule;
   // [calllog] (issue 5)
   std::int64_t calllog_queue_capacity = 65536;  // entries waiting for the batching writer
   std::int64_t calllog_retention_days = 90;

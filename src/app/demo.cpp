@@ -11,6 +11,8 @@
 #include "app/runtime.hpp"
 #include "crypto/primitives.hpp"
 #include "identity/roles.hpp"
+#include "esign/envelope_service.hpp"
+#include "esign/sample_pdf.hpp"
 #include "oauth/app_service.hpp"
 
 namespace cs::app {
@@ -74,7 +76,31 @@ Result<nlohmann::json> ensure_demo_app(identity::Directory& directory, oauth::Ap
                         {"redirect_uri", kDemoRedirectUri}};
 }
 
-Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& apps) {
+constexpr const char* kDemoEnvelopeSubject = "Demo: Mutual NDA";
+
+// Issue 4 §5: one draft envelope with a small generated PDF in the sandbox account, so the API
+// has something to show. Found again by its subject on later runs.
+Result<std::string> ensure_demo_envelope(esign::EnvelopeService& envelopes, const identity::Account& sandbox,
+                                         const identity::User& sender) {
+  esign::ApiActor who{sandbox.id, sender.id, std::nullopt, "", "demo-seed", ""};
+  esign::ListFilter all;
+  all.status = esign::EnvelopeStatus::created;
+  all.limit = 100;
+  for (const auto& e : CS_TRY(envelopes.list(who, all)).items) {
+    if (e.email_subject == kDemoEnvelopeSubject) return e.id;
+  }
+  esign::CreateEnvelope in;
+  in.email_subject = kDemoEnvelopeSubject;
+  in.email_message = "Please review and sign the attached NDA.";
+  in.documents.push_back({"nda", "mutual-nda.pdf", esign::sample_pdf("Mutual Non-Disclosure Agreement")});
+  in.recipients.push_back({"1", esign::RecipientType::signer, "Nora Signer", "nora@signer.example", 1, std::nullopt});
+  in.recipients.push_back({"2", esign::RecipientType::cc, "Carl Copy", "carl@copy.example", 2, std::nullopt});
+  in.fields.push_back({"nda", "1", esign::FieldType::signature, 1, 72, 600, 200, 40, true});
+  in.fields.push_back({"nda", "1", esign::FieldType::date_signed, 1, 320, 600, 120, 24, true});
+  return CS_TRY(envelopes.create(who, std::move(in))).id;
+}
+
+Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& apps, esign::EnvelopeService& envelopes) {
   auto actor = identity::Actor::system("demo-seed");
   nlohmann::json users = nlohmann::json::object();
   auto add_user = [&](const DemoUser& u) -> Result<identity::User> {
@@ -100,10 +126,12 @@ Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& a
       {production, {"production_admin", "admin@globex.example", "Grace Globex"},
        {"production_sender", "sender@globex.example", "Paul Sender"}},
   };
+  std::optional<identity::User> sandbox_sender;
   for (const auto& a : accounts) {
     auto admin = CS_TRY(add_user(a.admin));
     CS_TRY(directory.grant_account_role(a.account.id, admin.id, identity::AccountRole::admin, actor));
     auto sender = CS_TRY(add_user(a.sender));
+    if (&a.account == &sandbox) sandbox_sender = sender;
     CS_TRY(directory.grant_account_role(a.account.id, sender.id, identity::AccountRole::sender, actor));
   }
 
@@ -123,8 +151,10 @@ Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& a
   }
 
   auto app = CS_TRY(ensure_demo_app(directory, apps, partner, padmin));
+  auto envelope_id = CS_TRY(ensure_demo_envelope(envelopes, sandbox, *sandbox_sender));
 
   return nlohmann::json{{"partner", {{"id", partner.id}, {"name", partner.name}}},
+                        {"envelope", {{"id", envelope_id}, {"status", "created"}}},
                         {"app", app},
                         {"users", users},
                         {"accounts", {{"sandbox", {{"id", sandbox.id}, {"name", sandbox.name}}},
@@ -136,7 +166,7 @@ Result<nlohmann::json> seed(identity::Directory& directory, oauth::AppService& a
 int cmd_demo_seed(const Config& config, const OutputOptions& out) {
   auto rt = open_runtime(config);
   if (!rt) return report_failure(rt.error(), out);
-  auto result = seed((*rt)->directory, (*rt)->apps);
+  auto result = seed((*rt)->directory, (*rt)->apps, (*rt)->envelopes);
   if (!result) return report_failure(result.error(), out);
   std::cout << result->dump(out.json ? -1 : 2) << "\n";
   return 0;

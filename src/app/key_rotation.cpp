@@ -5,8 +5,12 @@
 namespace cs::app {
 
 std::span<const EncryptedColumn> encrypted_columns() {
-  // No table of the foundation stores a recoverable secret yet; later issues register theirs.
-  static const std::vector<EncryptedColumn> kColumns;
+  // Each service that stores a recoverable secret registers its column here.
+  static const std::vector<EncryptedColumn> kColumns{
+      {"platform_settings", "name", "secret_value"},  // SMTP password (src/notify/smtp_password)
+      {"webhook_subscriptions", "id", "secret"},           // webhook signing secrets (src/events)
+      {"webhook_subscriptions", "id", "previous_secret"},  // the pre-rotation secret, for 24 h
+  };
   return kColumns;
 }
 

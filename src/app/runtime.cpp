@@ -13,6 +13,27 @@ crypto::PasswordParams password_params(const Config& config) {
                                               : crypto::PasswordParams::interactive();
 }
 
+notify::MailerSettings mailer_settings(const Config& config) {
+  notify::MailerSettings s;
+  s.smtp_host = config.smtp_host;
+  s.smtp_port = static_cast<int>(config.smtp_port);
+  s.smtp_tls = notify::parse_smtp_tls(config.smtp_tls).value_or(notify::SmtpTls::starttls);  // validate() checked it
+  s.smtp_user = config.smtp_user;
+  s.from = config.smtp_from;
+  s.outbox_dir = config.effective_outbox_dir();
+  return s;
+}
+
+events::WebhookOptions webhook_options(const Config& config) {
+  events::WebhookOptions o;
+  o.allow_private_targets = config.webhooks_allow_private_targets;
+  o.timeout = std::chrono::milliseconds(config.webhooks_timeout_ms);
+  if (!config.webhooks_retry_schedule.empty()) {
+    o.retry_schedule = events::parse_retry_schedule(config.webhooks_retry_schedule).value_or(o.retry_schedule);
+  }
+  return o;
+}
+
 Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Database> database)
     : config(std::move(cfg)),
       keys(std::move(ring)),
@@ -20,13 +41,19 @@ Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Databa
       blobs(config.data_dir / "blobs", static_cast<std::uint64_t>(config.blob_max_bytes)),
       passwords(password_params(config)),
       cipher(keys),
+      mailer(mailer_settings(config), *db, cipher, clock),
       audit(clock),
       directory(*db, clock, audit, passwords),
       sessions(*db, clock, keys.token_hash_key()),
       auth(*db, clock, audit, passwords, sessions),
       tokens(keys),
       apps(*db, clock, audit, tokens),
-      authz(*db, clock, audit, tokens, apps, directory) {}
+      authz(*db, clock, audit, tokens, apps, directory),
+      webhooks(*db, clock, audit, cipher, directory, webhook_options(config)),
+      webhook_dispatcher(*db, clock, audit, cipher, webhook_options(config)),
+      envelopes(esign::EsignDeps{*db, blobs, clock, audit, tokens, directory, config.effective_public_url(),
+                                 config.esign_max_document_bytes}),
+      signing(envelopes) {}
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   crypto::init();
@@ -47,7 +74,14 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   auto db = store::open_database(options);
   if (!db) return fail(db.error());
   CS_CHECK(store::migrate(**db));
-  return std::make_unique<Runtime>(config, std::move(*keys), std::move(*db));
+  auto runtime = std::make_unique<Runtime>(config, std::move(*keys), std::move(*db));
+  // After `countersign keys rotate` (another process), values under the new key make the
+  // cipher re-read the key file once (rate-limited) instead of failing until a restart.
+  if (config.master_keys.empty()) {
+    runtime->cipher.enable_reload([file = config.effective_key_file()] { return crypto::KeyRing::load(file); },
+                                  runtime->clock);
+  }
+  return runtime;
 }
 
 }  // namespace cs::app

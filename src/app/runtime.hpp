@@ -11,9 +11,14 @@
 #include "crypto/field_cipher.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/password.hpp"
+#include "esign/envelope_service.hpp"
+#include "esign/signing_service_impl.hpp"
+#include "events/webhook_delivery.hpp"
+#include "events/webhook_service.hpp"
 #include "identity/auth_service.hpp"
 #include "identity/directory.hpp"
 #include "identity/session_service.hpp"
+#include "notify/mailer.hpp"
 #include "oauth/app_service.hpp"
 #include "oauth/authorization_server.hpp"
 #include "store/blob_store.hpp"
@@ -31,6 +36,7 @@ struct Runtime {
   store::FileBlobStore blobs;
   crypto::PasswordHasher passwords;
   crypto::FieldCipher cipher;
+  notify::Mailer mailer;  // the `email.send` job handler (issue 4 §3)
   audit::AuditLog audit;
   identity::Directory directory;
   identity::SessionService sessions;
@@ -38,11 +44,21 @@ struct Runtime {
   crypto::TokenHasher tokens;
   oauth::AppService apps;
   oauth::AuthorizationServer authz;
+  events::WebhookService webhooks;                // /v1/webhooks (issue 4 §4)
+  events::WebhookDispatcher webhook_dispatcher;  // the webhook.fanout and webhook.deliver jobs
+  esign::EnvelopeService envelopes;   // the envelope API and the envelope.expire job (issue 4)
+  esign::SigningServiceImpl signing;  // the signing ceremony's service
 };
 
 // Loads (or, on first run, creates) the key ring, opens the database and applies pending
 // migrations. Fails with a message fit for the operator.
 Result<std::unique_ptr<Runtime>> open_runtime(const Config& config);
+
+// SMTP or demo-outbox delivery settings from the [smtp] configuration (issue 4 §3).
+notify::MailerSettings mailer_settings(const Config& config);
+
+// The [webhooks] settings (issue 4 §4); validate() has checked the retry schedule.
+events::WebhookOptions webhook_options(const Config& config);
 
 // The Argon2id parameters for the configured profile.
 crypto::PasswordParams password_params(const Config& config);

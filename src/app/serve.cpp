@@ -9,9 +9,13 @@
 #include "app/logging.hpp"
 #include "app/maintenance.hpp"
 #include "app/runtime.hpp"
+#include "calllog/call_log.hpp"
+#include "calllog/retention.hpp"
 #include "http/server.hpp"
 #include "store/job_queue.hpp"
 #include "store/job_runner.hpp"
+#include "web/calllog_observer.hpp"
+#include "web/idempotency.hpp"
 #include "web/web_context.hpp"
 
 namespace cs::app {
@@ -60,6 +64,33 @@ int cmd_serve(const Config& config) {
   bool secure = !config.tls_cert_file.empty() || config.effective_public_url().rfind("https://", 0) == 0;
   web::WebContext ctx{*rt.db,    metrics, rt.directory, rt.auth, rt.sessions, rt.apps, rt.authz,
                       config.effective_public_url(), secure};
+  // The API call log, rate limits and the polling rule (issue 5).
+  calllog::CallLogOptions calllog_options;
+  calllog_options.queue_capacity = static_cast<std::size_t>(config.calllog_queue_capacity);
+  calllog_options.defaults = {config.ratelimit_hourly, config.ratelimit_burst_production, config.ratelimit_burst_sandbox};
+  calllog_options.polling =
+      config.polling_enforcement == "reject" ? calllog::PollingMode::reject : calllog::PollingMode::record;
+  calllog::CallLog call_log(*rt.db, rt.clock, rt.audit, calllog_options);
+  if (auto s = call_log.start(); !s) {
+    spdlog::critical("cannot start the call log: {} {}", s.error().message(), s.error().detail());
+    shutdown_logging();
+    return 1;
+  }
+  ctx.calllog = &call_log;
+  ctx.webhooks = &rt.webhooks;
+  ctx.envelopes = &rt.envelopes;
+  ctx.signing = &rt.signing;
+  ctx.max_document_bytes = config.esign_max_document_bytes;
+  web::CallLogObserver call_observer(ctx);
+  metrics.add_gauge("countersign_calllog_dropped_total", "API calls not recorded because the call-log queue was full",
+                    [&call_log] { return static_cast<double>(call_log.recorder().dropped()); });
+  metrics.add_gauge("countersign_calllog_written_total", "API calls written to the call log",
+                    [&call_log] { return static_cast<double>(call_log.recorder().written()); });
+  metrics.add_gauge("countersign_calllog_failed_total", "API calls lost because the database refused their batch",
+                    [&call_log] { return static_cast<double>(call_log.recorder().failed()); });
+  metrics.add_gauge("countersign_calllog_queue_depth", "API calls waiting for the call-log writer",
+                    [&call_log] { return static_cast<double>(call_log.recorder().queued()); });
+
   web::register_ops_routes(router, ctx);
   web::register_page_routes(router, ctx);
   web::register_oauth_endpoints(router, ctx);
@@ -78,12 +109,33 @@ int cmd_serve(const Config& config) {
   store::JobRunnerOptions job_options;
   job_options.workers = config.job_workers;
   store::JobRunner jobs(*rt.db, rt.clock, job_options);
+  jobs.register_handler(std::string(notify::kEmailJobKind), [&rt](const store::Job& job) { return rt.mailer.handle(job); });
+  jobs.register_handler(std::string(events::kFanoutJobKind),
+                        [&rt](const store::Job& job) { return rt.webhook_dispatcher.fan_out(job); });
+  jobs.register_handler(std::string(events::kDeliverJobKind),
+                        [&rt](const store::Job& job) { return rt.webhook_dispatcher.deliver(job); });
+  jobs.register_handler(std::string(esign::kExpireJobKind),
+                        [&rt](const store::Job& job) { return rt.envelopes.handle_expire_job(job); });
+  if (!rt.mailer.uses_smtp()) {
+    log_event({{"event", "email_outbox"}, {"outbox_dir", rt.mailer.settings().outbox_dir.string()},
+               {"note", "no smtp.host configured: emails are written as .eml files"}});
+  }
   jobs.start();
 
   Maintenance maintenance({{"sessions.purge_expired", [&rt] { return rt.sessions.purge_expired(); }},
                            {"login.purge_throttle_records", [&rt] { return rt.auth.purge_throttle_records(); }},
                            // Finished jobs are kept a week for inspection; dead ones until handled.
                            {"oauth.purge_expired", [&rt] { return rt.authz.purge_expired(24LL * 3600 * kMicrosPerSecond); }},
+                           {"calllog.purge",
+                            [&rt, &config] {
+                              return calllog::purge_calls(*rt.db, rt.clock.now() - config.calllog_retention_days * calllog::kMicrosPerDay);
+                            }},
+                           {"calllog.partitions", [&rt] { return calllog::ensure_partitions(*rt.db, rt.clock.now()); }},
+                           {"ratelimit.purge_windows",
+                            [&rt] { return calllog::purge_rate_windows(*rt.db, rt.clock.now() - calllog::kHourWindow); }},
+                           {"idempotency.purge", [&rt] { return web::purge_idempotency_keys(*rt.db, rt.clock.now()); }},
+                           // A safety net behind the envelope.expire jobs (e.g. one that went dead).
+                           {"envelopes.expire_overdue", [&rt] { return rt.envelopes.expire_overdue(); }},
                            {"jobs.purge_done",
                             [&rt] { return store::purge_done(*rt.db, rt.clock.now() - 7LL * 24 * 3600 * kMicrosPerSecond); }}},
                           std::chrono::milliseconds(config.maintenance_interval_ms));
@@ -91,6 +143,7 @@ int cmd_serve(const Config& config) {
 
   http::Server server(server_options(config), router, metrics);
   server.set_authenticator(web::make_authenticator(ctx));
+  server.set_observer(&call_observer);
   server.on_stopping([&jobs, &maintenance] {
     maintenance.stop();
     jobs.stop();
@@ -109,12 +162,14 @@ int cmd_serve(const Config& config) {
   // The OAuth issuer names the port actually bound (port 0 picks one) unless public_url says
   // where clients reach us.
   if (config.public_url.empty()) ctx.issuer = bound_url;
+  rt.envelopes.set_public_url(ctx.issuer);  // signing links in emails and embedded views
   log_event({{"event", "listening"},
              {"url", bound_url},
              {"port", server.port()},
              {"database", rt.db->backend() == store::Backend::sqlite ? "sqlite" : "postgresql"},
              {"data_dir", config.data_dir.string()}});
   server.run();
+  call_log.stop();  // every call recorded so far is written before exit
   jobs.stop();
   log_event({{"event", "stopped"}});
   shutdown_logging();

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "crypto/primitives.hpp"
@@ -45,6 +47,79 @@ std::string describe(const FieldContext& c) {
 
 }  // namespace
 
+struct FieldCipher::Reload {
+  KeyRingSource source;
+  const Clock* clock = nullptr;
+  Micros min_interval = 0;
+  std::mutex mu;  // guards everything below; held across a reload so reloads are serialised
+  std::shared_ptr<const KeyRing> latest;
+  std::optional<Micros> last_attempt;
+  std::int64_t attempts = 0;
+
+  std::shared_ptr<const KeyRing> current() {
+    std::lock_guard lock(mu);
+    return latest;
+  }
+};
+
+// A key and whatever keeps it alive (a reloaded ring may be replaced while we use its key).
+struct FieldCipher::KeyRef {
+  std::shared_ptr<const KeyRing> holder;
+  const MasterKey* key = nullptr;
+};
+
+FieldCipher::FieldCipher(const KeyRing& ring) : ring_(ring) {}
+FieldCipher::~FieldCipher() = default;
+FieldCipher::FieldCipher(FieldCipher&&) noexcept = default;
+
+void FieldCipher::enable_reload(KeyRingSource source, const Clock& clock, Micros min_interval) {
+  reload_ = std::make_unique<Reload>();
+  reload_->source = std::move(source);
+  reload_->clock = &clock;
+  reload_->min_interval = min_interval;
+}
+
+std::int64_t FieldCipher::reload_count() const {
+  if (!reload_) return 0;
+  std::lock_guard lock(reload_->mu);
+  return reload_->attempts;
+}
+
+FieldCipher::KeyRef FieldCipher::active_key() const {
+  if (reload_) {
+    if (auto latest = reload_->current()) {
+      const MasterKey* key = &latest->active();
+      return {std::move(latest), key};
+    }
+  }
+  return {nullptr, &ring_.active()};
+}
+
+Result<FieldCipher::KeyRef> FieldCipher::key_for(std::string_view id,
+                                                 const FieldContext& context) const {
+  if (const MasterKey* key = ring_.find(id)) return KeyRef{nullptr, key};
+  auto unknown = [&](std::string_view why) {
+    return undecryptable(
+        fmt::format("unknown key id \"{}\" in {} ({})", id, describe(context), why));
+  };
+  if (!reload_) return unknown("is the key file current?");
+  std::lock_guard lock(reload_->mu);
+  if (reload_->latest) {
+    if (const MasterKey* key = reload_->latest->find(id)) return KeyRef{reload_->latest, key};
+  }
+  const Micros now = reload_->clock->now();
+  if (reload_->last_attempt && now - *reload_->last_attempt < reload_->min_interval) {
+    return unknown("not in the key file as of its last reload");
+  }
+  reload_->last_attempt = now;
+  ++reload_->attempts;
+  auto fresh = reload_->source();
+  if (!fresh) return unknown("reloading the key ring failed: " + fresh.error().message());
+  reload_->latest = std::make_shared<const KeyRing>(std::move(*fresh));
+  if (const MasterKey* key = reload_->latest->find(id)) return KeyRef{reload_->latest, key};
+  return unknown("not in the reloaded key file");
+}
+
 std::optional<std::string_view> key_id_of(std::string_view stored) {
   auto parsed = parse(stored);
   if (!parsed) return std::nullopt;
@@ -52,7 +127,8 @@ std::optional<std::string_view> key_id_of(std::string_view stored) {
 }
 
 std::string FieldCipher::encrypt(std::string_view plaintext, const FieldContext& context) const {
-  const MasterKey& key = ring_.active();
+  const KeyRef ref = active_key();
+  const MasterKey& key = *ref.key;
   const std::string ad = associated_data(key.id, context);
   std::vector<std::uint8_t> out(kNonceBytes + plaintext.size() + kTagBytes);
   std::uint8_t* nonce = out.data();
@@ -71,11 +147,8 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored,
                                          const FieldContext& context) const {
   auto parsed = parse(stored);
   if (!parsed) return undecryptable("malformed stored secret in " + describe(context));
-  const MasterKey* key = ring_.find(parsed->key_id);
-  if (key == nullptr) {
-    return undecryptable(fmt::format("unknown key id \"{}\" in {} (is the key file current?)",
-                                     parsed->key_id, describe(context)));
-  }
+  const KeyRef ref = CS_TRY(key_for(parsed->key_id, context));
+  const MasterKey* key = ref.key;
   auto bytes = base64url_decode(parsed->payload);
   if (!bytes || bytes->size() < kNonceBytes + kTagBytes) {
     return undecryptable("malformed stored secret payload in " + describe(context));
@@ -99,7 +172,7 @@ Result<std::string> FieldCipher::reencrypt(std::string_view stored,
                                            const FieldContext& context) const {
   std::string plaintext = CS_TRY(decrypt(stored, context));
   std::string out =
-      key_id_of(stored) == ring_.active().id ? std::string(stored) : encrypt(plaintext, context);
+      key_id_of(stored) == active_key().key->id ? std::string(stored) : encrypt(plaintext, context);
   if (!plaintext.empty()) sodium_memzero(plaintext.data(), plaintext.size());
   return out;
 }

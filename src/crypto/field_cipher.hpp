@@ -14,6 +14,9 @@
 // (decimal lengths make the encoding unambiguous whatever characters the parts contain).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,10 +33,27 @@ struct FieldContext {
   std::string_view row_id;
 };
 
+// Where a fresh copy of the ring comes from (for a server: KeyRing::load of its key file).
+using KeyRingSource = std::function<Result<KeyRing>()>;
+
 class FieldCipher {
  public:
   // Keeps a reference: the ring must outlive the cipher.
-  explicit FieldCipher(const KeyRing& ring) : ring_(ring) {}
+  explicit FieldCipher(const KeyRing& ring);
+  ~FieldCipher();
+  FieldCipher(FieldCipher&&) noexcept;
+  FieldCipher& operator=(FieldCipher&&) = delete;
+
+  // A running server keeps its ring in memory, so after `countersign keys rotate` (another
+  // process) it meets ciphertexts under a key it has never seen. With a source set, decrypt()
+  // on an unknown key id reloads the ring once and retries; from then on encrypt() writes under
+  // the reloaded ring's active key. Reloads are serialised and at most one per `min_interval`
+  // (by `clock`), so values naming made-up key ids cannot force a file read per request.
+  // Call before the cipher is shared between threads; `clock` must outlive the cipher.
+  void enable_reload(KeyRingSource source, const Clock& clock,
+                     Micros min_interval = 30 * kMicrosPerSecond);
+  // Reloads attempted so far (successful or not).
+  std::int64_t reload_count() const;
 
   // Encrypts under the active key. Never fails (libsodium AEAD cannot fail on valid sizes).
   std::string encrypt(std::string_view plaintext, const FieldContext& context) const;
@@ -47,7 +67,13 @@ class FieldCipher {
   Result<std::string> reencrypt(std::string_view stored, const FieldContext& context) const;
 
  private:
+  struct Reload;
+  struct KeyRef;
+  KeyRef active_key() const;
+  Result<KeyRef> key_for(std::string_view id, const FieldContext& context) const;
+
   const KeyRing& ring_;
+  std::unique_ptr<Reload> reload_;
 };
 
 // The key id a stored value names ("k1" for "v1.k1.xxx"); nullopt when malformed. Lets

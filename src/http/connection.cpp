@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
@@ -59,6 +60,29 @@ asio::awaitable<Response> run_on_pool(ServerCore& core, F fn) {
       asio::use_awaitable);
 }
 
+// The next piece of a streamed body, produced on the worker pool (it usually reads the database).
+asio::awaitable<cs::Result<std::string>> pull_on_pool(ServerCore& core,
+                                                      const std::function<cs::Result<std::string>()>& next) {
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(cs::Result<std::string>)>(
+      [&core, &next](auto handler) mutable {
+        asio::post(*core.pool, [&core, &next, handler = std::move(handler)]() mutable {
+          cs::Result<std::string> piece = cs::fail(cs::Errc::unavailable, "shutting down");
+          if (!core.abandon_queued.load()) {
+            try {
+              piece = next();
+            } catch (const std::exception& e) {
+              piece = cs::fail(cs::Errc::internal, "stream failed", e.what());
+            }
+          }
+          auto ex = asio::get_associated_executor(handler);
+          asio::dispatch(ex, [handler = std::move(handler), piece = std::move(piece)]() mutable {
+            handler(std::move(piece));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
 // Why a request's framing is refused (nullptr: acceptable). Beast ignores a Transfer-Encoding
 // whose last coding is not chunked and would read the body as the next request (smuggling);
 // we implement no other coding, so anything but exactly "chunked" is refused (RFC 9112 §6.1).
@@ -75,7 +99,7 @@ const char* framing_error(const bhttp::request_header<>& h) {
 }
 
 // Authentication, then the handler; any exception becomes a 500 without internals.
-Response invoke(ServerCore& core, const Route& route, Request& req) {
+Response run_route(ServerCore& core, const Route& route, Request& req) {
   try {
     if (route.options.auth != Auth::none) {
       auto status = core.authenticator(req, route.options.auth);
@@ -90,6 +114,18 @@ Response invoke(ServerCore& core, const Route& route, Request& req) {
                   route.path_template);
   }
   return Response::problem(cs::Error(cs::Errc::internal, "internal server error"), req.request_id);
+}
+
+Response invoke(ServerCore& core, const Route& route, Request& req) {
+  Response res = run_route(core, route, req);
+  if (core.observer) {
+    try {
+      core.observer->after_handler(req, res);
+    } catch (const std::exception& e) {
+      spdlog::error("request_id={} exchange observer threw: {}", req.request_id, e.what());
+    }
+  }
+  return res;
 }
 
 template <class Stream>
@@ -137,8 +173,8 @@ class Connection final : public ConnectionBase,
                                        {{"Retry-After", "1"}});
       const auto start = std::chrono::steady_clock::now();
       auto id = request_id_for(std::nullopt);
-      auto bytes = co_await write_response(std::move(res), nullptr, id, false);
-      record(nullptr, nullptr, "OTHER", 503, start, bytes, id);
+      auto bytes = co_await write_response(res, nullptr, id, false);
+      record(nullptr, nullptr, nullptr, "OTHER", 503, start, bytes, id);
       co_return co_await close_gracefully(true);
     }
     bool first = true;
@@ -212,10 +248,12 @@ class Connection final : public ConnectionBase,
                                std::string_view request_id, std::string_view method,
                                const Route* route = nullptr);
 
-  asio::awaitable<std::size_t> write_response(Response res, const Request* req,
+  // Leaves `res` as written (its body is moved out and back) for the observer.
+  asio::awaitable<std::size_t> write_response(Response& res, const Request* req,
                                               std::string request_id, bool keep_alive);
+  asio::awaitable<std::size_t> write_streamed(Response& res, const Request* req, bool keep_alive);
 
-  void record(const Request* req, const Route* route, std::string_view method, int status,
+  void record(const Request* req, const Response* res, const Route* route, std::string_view method, int status,
               std::chrono::steady_clock::time_point start, std::size_t bytes_out,
               std::string_view request_id);
 
@@ -251,6 +289,7 @@ class Connection final : public ConnectionBase,
   bool timed_out_ = false;
   bool idle_ = false;
   bool linger_ = false;
+  bool cut_ = false;  // a streamed body failed midway: the connection must close
   std::chrono::steady_clock::time_point header_deadline_;
   std::string remote_ip_;
   bool over_limit_;
@@ -404,9 +443,9 @@ asio::awaitable<bool> Connection<Stream>::serve_one() {
   }
   if (core_.stopping.load()) keep_alive = false;
   int status = res.status;
-  std::size_t bytes_out = co_await write_response(std::move(res), &req, req.request_id, keep_alive);
-  record(&req, route, req.method, status, start, bytes_out, req.request_id);
-  co_return keep_alive&& bytes_out > 0;
+  std::size_t bytes_out = co_await write_response(res, &req, req.request_id, keep_alive);
+  record(&req, &res, route, req.method, status, start, bytes_out, req.request_id);
+  co_return keep_alive && bytes_out > 0 && !cut_;
 }
 
 template <class Stream>
@@ -416,15 +455,16 @@ asio::awaitable<void> Connection<Stream>::reject(cs::Errc errc, std::string mess
   const auto start = std::chrono::steady_clock::now();
   Response res = Response::problem(cs::Error(errc, std::move(message)), request_id);
   int status = res.status;
-  auto bytes = co_await write_response(std::move(res), req, std::string(request_id), false);
-  record(req, route, method, status, start, bytes, request_id);
+  auto bytes = co_await write_response(res, req, std::string(request_id), false);
+  record(req, &res, route, method, status, start, bytes, request_id);
 }
 
 template <class Stream>
-asio::awaitable<std::size_t> Connection<Stream>::write_response(Response res, const Request* req,
+asio::awaitable<std::size_t> Connection<Stream>::write_response(Response& res, const Request* req,
                                                                 std::string request_id,
                                                                 bool keep_alive) {
   apply_security_headers(res, request_id, kTls);
+  if (res.stream) co_return co_await write_streamed(res, req, keep_alive);
   bhttp::response<bhttp::string_body> out;
   out.version(11);
   out.result(static_cast<unsigned>(res.status));
@@ -449,17 +489,74 @@ asio::awaitable<std::size_t> Connection<Stream>::write_response(Response res, co
   std::size_t n =
       co_await bhttp::async_write(stream_, out, asio::redirect_error(asio::use_awaitable, ec));
   disarm();
+  if (!(req && req->method == "HEAD")) res.body = std::move(out.body());
   co_return ec ? 0 : n;
 }
 
 template <class Stream>
-void Connection<Stream>::record(const Request* req, const Route* route, std::string_view method,
+asio::awaitable<std::size_t> Connection<Stream>::write_streamed(Response& res, const Request* req,
+                                                                bool keep_alive) {
+  bhttp::response<bhttp::empty_body> out;
+  out.version(11);
+  out.result(static_cast<unsigned>(res.status));
+  out.set(bhttp::field::server, "countersign");
+  for (const auto& [name, value] : res.headers) {
+    if (name.empty() || !header_safe(name) || !header_safe(value)) continue;
+    out.insert(bsv(name), bsv(value));
+  }
+  out.keep_alive(keep_alive);
+  out.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> serializer{out};
+  arm(core_.options.write_timeout);
+  error_code ec;
+  std::size_t total = co_await bhttp::async_write_header(
+      stream_, serializer, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    disarm();
+    co_return 0;
+  }
+  if (req && req->method == "HEAD") {
+    // A HEAD answer ends with its header: no chunks, not even the last one.
+    disarm();
+    co_return total;
+  }
+  for (;;) {
+    disarm();
+    auto piece = co_await pull_on_pool(core_, res.stream);
+    if (!piece) {
+      spdlog::error("streamed response failed: {} {}", piece.error().message(), piece.error().detail());
+      cut_ = true;
+      co_return total;
+    }
+    arm(core_.options.write_timeout);
+    if (piece->empty()) {
+      total += co_await asio::async_write(stream_, bhttp::make_chunk_last(),
+                                          asio::redirect_error(asio::use_awaitable, ec));
+      disarm();
+      co_return ec ? 0 : total;
+    }
+    total += co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*piece)),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      disarm();
+      cut_ = true;
+      co_return 0;
+    }
+  }
+}
+
+template <class Stream>
+void Connection<Stream>::record(const Request* req, const Response* res, const Route* route, std::string_view method,
                                 int status, std::chrono::steady_clock::time_point start,
                                 std::size_t bytes_out, std::string_view request_id) {
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
   RouteSeries* series = route ? core_.route_series[route->index] : core_.unmatched(method);
   series->observe(status, latency);
+  if (core_.observer && req && res) {
+    core_.observer->completed(
+        Exchange{*req, *res, route, latency, req->body.size(), bytes_out});
+  }
   if (!core_.options.access_log) return;
   AccessLogEntry e;
   e.request_id = request_id;

@@ -30,6 +30,9 @@ struct Request {
   cs::Micros received_at = 0;
   // Set by the Authenticator; the web layer stores its own principal type here.
   std::any principal;
+  // Who the call is attributed to (the API call log), set by the web layer for the
+  // ExchangeObserver; the server itself never looks inside.
+  std::any attribution;
 
   // Case-insensitive; the first occurrence.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -1,6 +1,7 @@
 // The response as handlers build it: plain data, no Beast types.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,11 @@ struct Response {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // A body produced piece by piece, so that an export of any size is never held whole. Called
+  // repeatedly on a worker thread: the next piece, an empty string at the end, or an error (the
+  // connection is then cut, so the client sees an incomplete transfer rather than a short but
+  // well-formed one). Sent with chunked transfer coding; `body` is ignored when this is set.
+  std::function<cs::Result<std::string>()> stream;
 
   // Replaces every header of that name (case-insensitive).
   void set_header(std::string name, std::string value);

@@ -108,6 +108,8 @@ void Server::set_authenticator(Authenticator authenticator) {
   core_->authenticator = std::move(authenticator);
 }
 
+void Server::set_observer(ExchangeObserver* observer) { core_->observer = observer; }
+
 void Server::on_stopping(std::function<void()> hook) {
   core_->stopping_hooks.push_back(std::move(hook));
 }

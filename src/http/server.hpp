@@ -41,6 +41,29 @@ struct ServerOptions {
   bool handle_signals = false;  // SIGTERM/SIGINT → request_stop()
 };
 
+// One finished exchange: a request that was read and matched (or refused) and its response.
+struct Exchange {
+  const Request& request;
+  const Response& response;  // as written, security headers included; for a streamed body, `body` is empty
+  const Route* route;        // nullptr when no route matched
+  std::chrono::microseconds latency;  // from the first byte of the request to the end of the write
+  std::size_t bytes_in = 0;           // request body
+  std::size_t bytes_out = 0;          // bytes written (status line, headers, body); 0 when the write failed
+};
+
+// Sees every exchange whose request was parsed (not the 431/400 refusals of unreadable requests).
+// The API call log hangs off this; the server knows nothing about what it records.
+class ExchangeObserver {
+ public:
+  virtual ~ExchangeObserver() = default;
+  // Right after the route's handler returned (or the authenticator refused, or the handler
+  // threw), on the thread that ran it: a worker for blocking routes, so it may touch the
+  // database. May change the response (headers). Not called for unmatched routes.
+  virtual void after_handler(Request& req, Response& res) = 0;
+  // After the response was written (or the write failed), on an io thread: must not block.
+  virtual void completed(const Exchange& exchange) = 0;
+};
+
 namespace detail {
 struct ServerCore;
 }
@@ -56,6 +79,8 @@ class Server {
   // Required before start() when any route has auth != none (start() fails otherwise; it also
   // fails for a route with auth != none and blocking = false).
   void set_authenticator(Authenticator authenticator);
+  // Optional; must outlive the server. Set before start().
+  void set_observer(ExchangeObserver* observer);
   // Run, in registration order, after in-flight requests finished and before run() returns.
   void on_stopping(std::function<void()> hook);
 

@@ -57,6 +57,7 @@ struct ServerCore {
   Router& router;
   Metrics& metrics;
   Authenticator authenticator;
+  ExchangeObserver* observer = nullptr;
   std::vector<std::function<void()>> stopping_hooks;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;  // one per io thread

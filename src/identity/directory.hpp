@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +118,11 @@ class Directory {
   // change is audited with the old and new value; setting the current value writes nothing.
   Result<Account> set_allow_uncertified_apps(const Principal& actor, std::string_view account_id,
                                              bool allow, const RequestContext& request);
+  // Called with the account id after every set_allow_uncertified_apps() that got past
+  // authorisation, once its transaction has ended. The OAuth bearer cache registers here (its
+  // AuthorizationServer constructor), so turning the setting off applies to the very next API
+  // call without identity knowing about OAuth. Register while wiring, before serving.
+  void on_access_setting_changed(std::function<void(std::string_view account_id)> listener);
 
   // --- users ---
   Result<User> create_user(const NewUser& in, const Actor& actor);
@@ -154,6 +160,7 @@ class Directory {
   const Clock& clock_;
   audit::AuditLog& audit_;
   const crypto::PasswordHasher& hasher_;
+  std::vector<std::function<void(std::string_view)>> access_setting_listeners_;
 };
 
 }  // namespace cs::identity

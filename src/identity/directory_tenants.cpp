@@ -121,7 +121,7 @@ Result<Account> Directory::set_allow_uncertified_apps(const Principal& actor,
   CS_CHECK(
       require(actor, Action::account_manage_settings, Resource::account(std::string(account_id))));
   Micros now = clock_.now();
-  return store::transact(db_, [&](store::Connection& conn) -> Result<Account> {
+  auto result = store::transact(db_, [&](store::Connection& conn) -> Result<Account> {
     // The compare-and-set makes "old value" exact even with two admins clicking at once.
     auto changed =
         CS_TRY(conn.query_one("UPDATE accounts SET allow_uncertified_apps = $1, updated_at = $2 "
@@ -146,6 +146,12 @@ Result<Account> Directory::set_allow_uncertified_apps(const Principal& actor,
          .details = {{"setting", "allow_uncertified_apps"}, {"old", !allow}, {"new", allow}}}));
     return account;
   });
+  for (const auto& listener : access_setting_listeners_) listener(account_id);
+  return result;
+}
+
+void Directory::on_access_setting_changed(std::function<void(std::string_view)> listener) {
+  access_setting_listeners_.push_back(std::move(listener));
 }
 
 }  // namespace cs::identity

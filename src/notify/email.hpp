@@ -20,6 +20,9 @@ class Connection;
 namespace cs::notify {
 
 inline constexpr std::string_view kEmailJobKind = "email.send";
+// Attempts before an email job goes dead. With the queue's backoff (2 s doubling, capped at an
+// hour) twelve attempts span about 70 minutes: a relay outage of that length loses nothing.
+inline constexpr int kEmailMaxAttempts = 12;
 
 struct EmailMessage {
   std::string to;       // one address
@@ -27,7 +30,7 @@ struct EmailMessage {
   std::string subject;
   std::string text_body;                 // required
   std::optional<std::string> html_body;  // optional alternative part
-  std::string category;                  // "invitation", "completed", "webhook_disabled", ... (logs, tests)
+  std::string category;  // "invitation", "completed", "webhook_disabled", ... (logs, tests)
 };
 
 nlohmann::json to_json(const EmailMessage& m);
@@ -36,6 +39,7 @@ Result<EmailMessage> email_from_json(const nlohmann::json& j);
 // Validates the message (a syntactically valid address, no CR/LF in headers, a subject and a
 // body) and enqueues an `email.send` job on `conn`, inside the caller's transaction. Answers the
 // job id.
-Result<std::string> enqueue_email(store::Connection& conn, const EmailMessage& message, const Clock& clock);
+Result<std::string> enqueue_email(store::Connection& conn, const EmailMessage& message,
+                                  const Clock& clock);
 
 }  // namespace cs::notify

@@ -222,6 +222,7 @@ Result<App> AppService::update(const identity::Principal& principal, std::string
   }
   if (details.empty()) return before;
 
+  auto narrowed = access_epoch_->advance_on_exit();  // a scope may have gone
   return store::transact(db_, [&](store::Connection& conn) -> Result<App> {
     if (new_version)
       CS_CHECK(insert_version(conn, app.id, app.current, now));
@@ -256,6 +257,7 @@ Result<App> AppService::disable(const identity::Principal& principal, std::strin
                                 const identity::RequestContext& ctx) {
   App app = CS_TRY(load_visible(principal, app_id, true));
   Micros now = clock_.now();
+  auto narrowed = access_epoch_->advance_on_exit();
   return store::transact(db_, [&](store::Connection& conn) -> Result<App> {
     CS_TRY(conn.exec("UPDATE apps SET status = 'disabled', updated_at = $1 WHERE id = $2",
                      params(now, app.id)));
@@ -277,6 +279,7 @@ Status AppService::set_certification_status(std::string_view app_version_id,
                                             const identity::Actor& actor) {
   if (!is_valid_id(app_version_id, "apv")) return detail::not_found("App version");
   Micros now = clock_.now();
+  auto narrowed = access_epoch_->advance_on_exit();  // losing "certified" narrows production
   return store::transact(db_, [&](store::Connection& conn) -> Status {
     auto row = CS_TRY(conn.query_one(
         "SELECT v.app_id, v.number, v.certification, a.partner_org_id, a.certified_version_id "

@@ -14,6 +14,7 @@
 //     granting it immediately (verify_bearer intersects token scopes with the effective version).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include "core/error.hpp"
 #include "identity/actor.hpp"
 #include "identity/principal.hpp"
+#include "oauth/access_epoch.hpp"
 #include "oauth/app.hpp"
 
 namespace cs::store {
@@ -96,6 +98,11 @@ class AppService {
   Result<App> authenticate_client(std::string_view client_id,
                                   std::optional<std::string_view> secret);
 
+  // Advanced after update(), disable() and set_certification_status() (and by the
+  // AuthorizationServer after revocations): the bearer verification cache serves nothing
+  // verified before (access_epoch.hpp). Shared so a listener may outlive this service.
+  const std::shared_ptr<AccessEpoch>& access_epoch() const { return access_epoch_; }
+
  private:
   Result<App> load_visible(const identity::Principal& principal, std::string_view app_id,
                            bool manage);
@@ -104,6 +111,7 @@ class AppService {
   const Clock& clock_;
   audit::AuditLog& audit_;
   const crypto::TokenHasher& hasher_;
+  std::shared_ptr<AccessEpoch> access_epoch_ = std::make_shared<AccessEpoch>();
 };
 
 }  // namespace cs::oauth

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,8 @@ class TokenHasher;
 namespace cs::oauth {
 
 class AppService;
+class AccessEpoch;
+class VerificationCache;
 
 inline constexpr Micros kCodeLifetime = 60 * kMicrosPerSecond;
 inline constexpr Micros kAccessTokenLifetime = 3600 * kMicrosPerSecond;
@@ -114,6 +118,9 @@ class AuthorizationServer {
   AuthorizationServer(store::Database& db, const Clock& clock, audit::AuditLog& audit,
                       const crypto::TokenHasher& hasher, AppService& apps,
                       identity::Directory& directory);
+  ~AuthorizationServer();
+  AuthorizationServer(const AuthorizationServer&) = delete;
+  AuthorizationServer& operator=(const AuthorizationServer&) = delete;
 
   // --- authorization endpoint ---
   tl::expected<AuthorizeRequest, AuthorizeError> check_authorize(const AuthorizeParams& params);
@@ -143,7 +150,9 @@ class AuthorizationServer {
 
   // --- resource servers (/v1) ---
   // invalid_token, app_not_certified (current certification + current account setting), then
-  // insufficient_scope. An empty required_scope requires none.
+  // insufficient_scope. An empty required_scope requires none. A success is remembered for at
+  // most 1 s and until anything in this process could narrow access (verification_cache.hpp,
+  // access_epoch.hpp); every refusal is decided from the database.
   Result<AccessContext> verify_bearer(std::string_view token, std::string_view required_scope);
   // {sub, email, name, account: {id, name, environment}}
   Result<nlohmann::json> userinfo(const AccessContext& access);
@@ -174,6 +183,9 @@ class AuthorizationServer {
   const crypto::TokenHasher& hasher_;
   AppService& apps_;
   identity::Directory& directory_;
+  std::shared_ptr<AccessEpoch> access_epoch_;  // AppService's, shared
+  std::unique_ptr<VerificationCache> verifications_;
+  std::mutex sqlite_rotation_mu_;  // token_endpoint.cpp: refresh rotations queue here on SQLite
 };
 
 }  // namespace cs::oauth

@@ -46,11 +46,6 @@ std::string error_redirect_url(const AuthorizeError& e) {
       {{"error", e.error.code()}, {"error_description", e.error.message()}, {"state", e.state}});
 }
 
-AuthorizationServer::AuthorizationServer(store::Database& db, const Clock& clock,
-                                         audit::AuditLog& audit, const crypto::TokenHasher& hasher,
-                                         AppService& apps, identity::Directory& directory)
-    : db_(db), clock_(clock), audit_(audit), hasher_(hasher), apps_(apps), directory_(directory) {}
-
 tl::expected<AuthorizeRequest, AuthorizeError> AuthorizationServer::check_authorize(
     const AuthorizeParams& p) {
   auto values = [&](const char* name) -> const std::vector<std::string>* {

@@ -2,6 +2,7 @@
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "identity/policy.hpp"
+#include "oauth/access_epoch.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/detail/grant_access.hpp"
 #include "oauth/detail/records.hpp"
@@ -47,6 +48,7 @@ Status AuthorizationServer::revoke_grant(const identity::Principal& principal,
                                          const identity::RequestContext& ctx) {
   if (!is_valid_id(grant_id, "grt")) return detail::not_found("Connection");
   Micros now = clock_.now();
+  auto narrowed = access_epoch_->advance_on_exit();
   return store::transact(db_, [&](store::Connection& conn) -> Status {
     auto row = CS_TRY(conn.query_one(
         "SELECT g.user_id, g.account_id, g.app_id, a.partner_org_id FROM oauth_grants g "
@@ -72,6 +74,7 @@ Result<std::int64_t> AuthorizationServer::revoke_uncertified_grants(std::string_
                                                                     const identity::Actor& actor) {
   if (!is_valid_id(account_id, "acc")) return detail::not_found("Account");
   Micros now = clock_.now();
+  auto narrowed = access_epoch_->advance_on_exit();
   return store::transact(db_, [&](store::Connection& conn) -> Result<std::int64_t> {
     // The same row the token paths read, with the setting taken as OFF: what would the rule
     // say without it?

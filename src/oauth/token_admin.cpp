@@ -1,7 +1,8 @@
-// Revocation (RFC 7009), introspection (RFC 7662), bearer verification for /v1 (RFC 6750) and
-// userinfo.
+// Revocation (RFC 7009), introspection (RFC 7662) and userinfo. Bearer verification for /v1
+// is in bearer_verification.cpp.
 #include "audit/audit_log.hpp"
 #include "crypto/tokens.hpp"
+#include "oauth/access_epoch.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/detail/client_auth.hpp"
 #include "oauth/detail/grant_access.hpp"
@@ -26,11 +27,6 @@ bool token_shaped(std::string_view token) {
          token.starts_with(crypto::kRefreshTokenPrefix);
 }
 
-tl::unexpected<Error> invalid_token(std::string detail) {
-  return fail(Errc::invalid_token, "The access token is invalid, expired or revoked",
-              std::move(detail));
-}
-
 }  // namespace
 
 Status AuthorizationServer::revoke(const ClientCredentials& client, std::string_view token,
@@ -43,6 +39,7 @@ Status AuthorizationServer::revoke(const ClientCredentials& client, std::string_
   if (token.empty()) return fail(Errc::invalid_request, "token is missing");
   if (!token_shaped(token)) return {};  // RFC 7009 §2.2: unknown tokens are not an error
   std::string hash = hasher_.hash(token);
+  auto narrowed = access_epoch_->advance_on_exit();
   return store::in_transaction(*lease, [&](store::Connection& c) -> Status {
     auto row = CS_TRY(
         c.query_one("SELECT t.id, t.kind, t.grant_id, t.app_id, g.account_id FROM oauth_tokens t "
@@ -96,39 +93,6 @@ Result<nlohmann::json> AuthorizationServer::introspect(const ClientCredentials& 
                         {"iat", row->int64(4) / kMicrosPerSecond},
                         {"sub", g.user_id},
                         {"account_id", g.account_id}};
-}
-
-Result<AccessContext> AuthorizationServer::verify_bearer(std::string_view token,
-                                                         std::string_view required_scope) {
-  if (!token.starts_with(crypto::kAccessTokenPrefix)) return invalid_token("not an access token");
-  auto lease = CS_TRY(db_.connect());
-  // One indexed read: token -> grant -> app -> account -> effective version. No cache, so a
-  // changed certification or account setting applies to the very next request.
-  auto row = CS_TRY(lease->query_one(kTokenSelect, params(hasher_.hash(token))));
-  if (!row || row->text(1) != "access") return invalid_token("unknown token");
-  Micros now = clock_.now();
-  auto g = detail::grant_access_from_row(*row, kTokenCols);
-  if (!row->is_null(8)) return invalid_token("token revoked");
-  if (row->int64(5) <= now) return invalid_token("token expired");
-  if (g.grant_revoked) return invalid_token("grant revoked");
-  if (!g.app_active) return invalid_token("app disabled");
-  if (!allowed(g.verdict()))
-    return fail(Errc::app_not_certified, std::string(not_certified_message()),
-                "access rule refused app " + g.app_id + " on account " + g.account_id);
-  AccessContext out;
-  out.scopes = g.allowed_scopes(split_scopes(row->text(3)));
-  if (!required_scope.empty() &&
-      std::find(out.scopes.begin(), out.scopes.end(), required_scope) == out.scopes.end())
-    return fail(Errc::insufficient_scope,
-                "The access token does not grant the scope " + std::string(required_scope));
-  CS_CHECK(detail::touch_grant(*lease, g, now));
-  out.token_id = row->text(0);
-  out.grant_id = g.grant_id;
-  out.app_id = g.app_id;
-  out.client_id = g.client_id;
-  out.user_id = g.user_id;
-  out.account_id = g.account_id;
-  return out;
 }
 
 Result<nlohmann::json> AuthorizationServer::userinfo(const AccessContext& access) {

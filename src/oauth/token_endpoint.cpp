@@ -4,14 +4,18 @@
 // grant, app, account and effective version (one indexed row), mark it used with a
 // compare-and-set, insert the new tokens. Failures that must leave a trace (a replayed code, a
 // reused refresh token) commit their revocation and audit entry and then answer the error.
+// A successful rotation commits with relaxed durability (detail/commit_durability.hpp says what
+// that trades); everything else commits durably.
 #include <algorithm>
 #include <variant>
 
 #include "audit/audit_log.hpp"
 #include "core/ids.hpp"
 #include "crypto/tokens.hpp"
+#include "oauth/access_epoch.hpp"
 #include "oauth/authorization_server.hpp"
 #include "oauth/detail/client_auth.hpp"
+#include "oauth/detail/commit_durability.hpp"
 #include "oauth/detail/grant_access.hpp"
 #include "oauth/detail/pkce.hpp"
 #include "oauth/detail/records.hpp"
@@ -113,6 +117,9 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
   auto client =
       CS_TRY(detail::authenticate_audited(conn, hasher_, audit_, now, req.client, "token", ctx));
   identity::Actor actor{"app", client.client_id, ctx};
+  // A replay or a reuse revokes tokens: once that committed, the bearer cache must forget them.
+  bool narrowed = false;
+  auto on_narrowed = access_epoch_->advance_on_exit_if(narrowed);
 
   if (req.grant_type == "authorization_code") {
     if (req.code.empty()) return fail(Errc::invalid_request, "code is missing");
@@ -138,6 +145,7 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
             CS_TRY(c.exec("UPDATE oauth_tokens SET revoked_at = $1 WHERE grant_id = $2 AND "
                           "origin_code_hash = $3 AND revoked_at IS NULL",
                           params(now, g.grant_id, code_hash)));
+        narrowed = true;
         CS_CHECK(detail::record(audit_, c, actor,
                                 {.action = "oauth.code.replayed",
                                  .target_type = "oauth_grant",
@@ -177,11 +185,20 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
     return fail(invalid_grant("not a refresh token"));
   std::string token_hash = hasher_.hash(req.refresh_token);
   std::vector<std::string> requested = split_scopes(req.scope);
-  return finish(store::in_transaction(conn, [&](store::Connection& c) -> Result<Outcome> {
+  // A plain rotation commits relaxed (detail/commit_durability.hpp). An attempt that finds it
+  // must leave a trace instead (an audit entry, a revocation) rolls back and runs again with a
+  // durable commit, so nothing security-relevant is ever written relaxed.
+  bool needs_durable_commit = false;
+  auto rotate = [&](store::Connection& c, bool relaxed) -> Result<Outcome> {
+    auto rerun_durably = [&]() {
+      needs_durable_commit = true;
+      return tl::unexpected(Error(Errc::internal, "retry", "rerun with a durable commit"));
+    };
     auto row = CS_TRY(c.query_one(kRefreshSelect, params(token_hash)));
     if (!row || row->text(0) != "refresh") return Outcome(invalid_grant("unknown refresh token"));
     auto g = detail::grant_access_from_row(*row, 8);
     if (row->text(1) != client.app_id) {
+      if (relaxed) return rerun_durably();
       CS_CHECK(detail::record(audit_, c, actor,
                               {.action = "oauth.refresh.wrong_client",
                                .target_type = "oauth_grant",
@@ -192,9 +209,11 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
     }
     if (!row->is_null(7) || g.grant_revoked) return Outcome(invalid_grant("revoked"));
     auto reuse = [&]() -> Result<Outcome> {
+      if (relaxed) return rerun_durably();
       // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked; end the
       // whole grant so neither the attacker nor the legitimate client keeps access.
       CS_TRY(detail::revoke_grant_rows(c, g.grant_id, now, "refresh_token_reused"));
+      narrowed = true;
       CS_CHECK(detail::record(audit_, c, actor,
                               {.action = "oauth.refresh.reused",
                                .target_type = "oauth_grant",
@@ -228,7 +247,19 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
                                refresh_scopes, now, row->int64(5)));
     CS_CHECK(detail::touch_grant(c, g, now));
     return Outcome(std::move(issued));
-  }));
+  };
+  // SQLite admits one writer at a time, and a BEGIN IMMEDIATE that finds the lock taken waits in
+  // SQLite's busy handler, which sleeps 1, 2, 5, 10... ms: under concurrent refreshes that sleep,
+  // not the work, set the pace. Queued on a mutex instead, rotations hand the lock over in
+  // microseconds. PostgreSQL takes concurrent writers and needs no queue.
+  std::unique_lock<std::mutex> one_writer;
+  if (conn.backend() == store::Backend::sqlite) one_writer = std::unique_lock(sqlite_rotation_mu_);
+  auto outcome = detail::in_relaxed_transaction(
+      conn, [&](store::Connection& c) { return rotate(c, /*relaxed=*/true); });
+  if (needs_durable_commit)
+    outcome = store::in_transaction(
+        conn, [&](store::Connection& c) { return rotate(c, /*relaxed=*/false); });
+  return finish(std::move(outcome));
 }
 
 }  // namespace cs::oauth

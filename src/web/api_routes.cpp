@@ -83,6 +83,9 @@ Status require_settings_admin(const identity::Principal& who, std::string_view a
 
 void register_api_routes(http::Router& router, WebContext& ctx) {
   register_app_routes(router, ctx);
+  register_envelope_routes(router, ctx);
+  register_call_routes(router, ctx);
+  register_webhook_routes(router, ctx);
 
   // A token reads only the account it was granted for: any other id is "not found", so account
   // ids cannot be probed with a token.

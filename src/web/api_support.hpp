@@ -39,4 +39,13 @@ Result<nlohmann::json> paginate(const http::Request& req, const std::vector<nloh
 // /v1/apps and its sub-resources (api_app_routes.cpp).
 void register_app_routes(http::Router& router, WebContext& ctx);
 
+// /v1/envelopes and its sub-resources (api_envelope_routes.cpp, issue 4).
+void register_envelope_routes(http::Router& router, WebContext& ctx);
+
+// /v1/apps/{id}/calls..., /v1/apps/{id}/rate-limits (api_call_routes.cpp, issue 5).
+void register_call_routes(http::Router& router, WebContext& ctx);
+
+// /v1/webhooks, its deliveries and secret rotation (api_webhook_routes.cpp, issue 4 §4).
+void register_webhook_routes(http::Router& router, WebContext& ctx);
+
 }  // namespace cs::web

@@ -1,6 +1,7 @@
 #include "web/bearer_auth.hpp"
 
 #include "identity/session_service.hpp"
+#include "web/calllog_observer.hpp"
 #include "web/web_context.hpp"
 
 namespace cs::web {
@@ -42,7 +43,7 @@ http::Response bearer_refusal(const Error& error, std::string_view scope, std::s
   return http::Response::problem(error, request_id, {{"WWW-Authenticate", std::move(challenge)}});
 }
 
-tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, const http::Request& req,
+tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, http::Request& req,
                                                          const ApiAuth& auth) {
   bool has_authorization = req.header("Authorization").has_value();
   if (auth.bearer && has_authorization) {
@@ -54,6 +55,7 @@ tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, const 
     }
     auto access = ctx.authz.verify_bearer(*token, auth.scope);
     if (!access) return tl::unexpected(bearer_refusal(access.error(), auth.scope, req.request_id));
+    if (auto refused = admit_app_call(ctx, req, *access)) return tl::unexpected(std::move(*refused));
     return ApiCaller{std::move(*access), std::nullopt};
   }
   if (auth.session && !has_authorization) {

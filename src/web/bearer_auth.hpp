@@ -51,7 +51,11 @@ std::optional<std::string_view> bearer_token(const http::Request& req);
 //  * with neither: 401 (invalid_token on routes that take tokens, unauthenticated otherwise).
 // An Authorization header wins over a cookie: a request that presents a bad token is refused
 // even if it also carries a good session.
-tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, const http::Request& req,
+// A verified token makes the request an app call (issue 5): it is attributed to the app for the
+// call log (req.attribution), counted against the app's rate limits on that account (429
+// rate_limited + Retry-After when used up) and, for envelope status reads, checked against the
+// polling rule (calllog/polling_rule.hpp).
+tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, http::Request& req,
                                                          const ApiAuth& auth);
 
 // An RFC 6750 refusal: problem+json plus `WWW-Authenticate: Bearer realm="countersign"`, with

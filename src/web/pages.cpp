@@ -167,6 +167,8 @@ void register_page_routes(http::Router& router, WebContext& ctx) {
     if (!who) return http::Response::redirect(303, "/login");
     return home_page(ctx, req, *who);
   });
+
+  register_signing_pages(router, ctx);
 }
 
 }  // namespace cs::web

@@ -2,6 +2,7 @@
 // service function and render (CRAFT.md "Keep I/O apart from the decision").
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -20,6 +21,19 @@ class AppService;
 class AuthorizationServer;
 }  // namespace cs::oauth
 
+namespace cs::calllog {
+class CallLog;
+}  // namespace cs::calllog
+
+namespace cs::esign {
+class EnvelopeService;
+class SigningService;
+}  // namespace cs::esign
+
+namespace cs::events {
+class WebhookService;
+}  // namespace cs::events
+
 namespace cs::web {
 
 struct WebContext {
@@ -34,6 +48,17 @@ struct WebContext {
   // Cookies get `Secure` and the `__Host-` prefix when the server is reached over TLS (directly
   // or, per public_url, through a TLS-terminating proxy).
   bool secure_cookies = false;
+  // The API call log, rate limits and polling rule (issue 5); null: app calls are neither
+  // recorded nor limited (tools and tests that build a bare context).
+  calllog::CallLog* calllog = nullptr;
+  // The envelope API and the signing ceremony (issue 4). Pointers with defaults (not references)
+  // so that contexts built without them (tools, tests) still aggregate-initialise; the envelope
+  // routes answer 503 when unset.
+  esign::EnvelopeService* envelopes = nullptr;
+  esign::SigningService* signing = nullptr;
+  std::int64_t max_document_bytes = 25LL * 1024 * 1024;  // Config::esign_max_document_bytes
+  // /v1/webhooks (issue 4 §4); the routes answer 503 when unset.
+  events::WebhookService* webhooks = nullptr;
 };
 
 // GET /healthz (liveness), GET /readyz (database reachable, migrations current), GET /metrics.
@@ -52,6 +77,10 @@ void register_api_routes(http::Router& router, WebContext& ctx);
 // The OAuth and account pages: /oauth/authorize (consent), account settings with Security
 // Settings and connections, the user's own connections (src/web/oauth_pages.cpp).
 void register_oauth_pages(http::Router& router, WebContext& ctx);
+
+// The signing ceremony (issue 4 §2): /sign/{token} and its forms, the embedded-view redirect,
+// and /vendor/{version}/{name} for pdf.js and signature_pad (src/web/signing_pages.cpp).
+void register_signing_pages(http::Router& router, WebContext& ctx);
 
 // Resolves the principal of routes that declare Auth::session (the session cookie).
 http::Authenticator make_authenticator(WebContext& ctx);

@@ -24,14 +24,15 @@ export function cli(data, args) {
 }
 
 // Seeds the demo data, runs `setup(data, demo)` (CLI commands before the server starts, so the
-// server never races them), then starts the real server on 127.0.0.1:0.
-export async function startServer(setup) {
+// server never races them), then starts the real server on 127.0.0.1:0. `options.env` adds
+// COUNTERSIGN_* settings for the server process only (SMTP sink, webhook targets).
+export async function startServer(setup, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cs-e2e-'));
   const data = join(dir, 'data');
   const demo = cli(data, ['demo', 'seed']);
   const extra = setup ? await setup(data, demo) : {};
   const proc = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', data], {
-    env: childEnv(),
+    env: { ...childEnv(), ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

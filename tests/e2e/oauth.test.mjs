@@ -236,8 +236,16 @@ test('(f) an app certified through the service method is allowed on Globex witho
 
   // The access rule reads the CURRENT certification on every call: taking it away refuses the
   // same token with app_not_certified, whose message tells the customer what an admin can do.
+  // The change is written by another process (the test tool), so this server sees it within
+  // its bearer-verification cache TTL of 1 s (an in-process change applies at once; that path
+  // is tested in tests/oauth/bearer_cache_test.cpp). Poll for up to 3 s, then assert.
   setCertification(server.data, certifiedApp.id, 'in_certification');
-  const refused = await apiGet(server.url, `/v1/accounts/${server.demo.accounts.production.id}`, token);
+  const path = `/v1/accounts/${server.demo.accounts.production.id}`;
+  let refused = await apiGet(server.url, path, token);
+  for (const deadline = Date.now() + 3000; refused.status !== 403 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    refused = await apiGet(server.url, path, token);
+  }
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'app_not_certified');
 });

@@ -1,0 +1,189 @@
+#include "calllog/recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "store/params.hpp"
+
+namespace cs::calllog {
+namespace {
+
+constexpr std::size_t kColumns = 20;
+constexpr std::string_view kInsertHead =
+    "INSERT INTO api_calls (id, at, request_id, app_id, app_version_id, partner_org_id, account_id, user_id, "
+    "auth, method, route, resource_id, status, error_code, latency_us, bytes_in, bytes_out, client_ip, "
+    "user_agent, polling_violation) VALUES ";
+// Rows per statement. A few fixed sizes keep the number of distinct prepared statements small
+// (statements are cached by text) while a big batch still goes in few round trips. 256 rows
+// bind 5,120 parameters: under SQLite's 32,766 and PostgreSQL's 65,535.
+constexpr std::size_t kChunkSizes[] = {256, 32, 8, 1};
+
+const std::string& insert_sql(std::size_t rows) {
+  static const auto statements = [] {
+    std::vector<std::pair<std::size_t, std::string>> out;
+    for (std::size_t n : kChunkSizes) {
+      std::string sql(kInsertHead);
+      std::size_t p = 1;
+      for (std::size_t r = 0; r < n; ++r) {
+        sql += r ? ",(" : "(";
+        for (std::size_t c = 0; c < kColumns; ++c) {
+          if (c) sql += ',';
+          sql += '$' + std::to_string(p++);
+        }
+        sql += ')';
+      }
+      out.emplace_back(n, std::move(sql));
+    }
+    return out;
+  }();
+  for (const auto& [n, sql] : statements) {
+    if (n == rows) return sql;
+  }
+  std::abort();  // only kChunkSizes are asked for
+}
+
+store::Value text_or_null(const std::string& s) { return s.empty() ? store::Value(nullptr) : store::Value(s); }
+
+void append(std::vector<store::Value>& out, const CallRecord& c) {
+  out.emplace_back(c.id);
+  out.emplace_back(std::int64_t{c.at});
+  out.emplace_back(c.request_id);
+  out.emplace_back(c.app_id);
+  out.push_back(text_or_null(c.app_version_id));
+  out.push_back(text_or_null(c.partner_org_id));
+  out.push_back(text_or_null(c.account_id));
+  out.push_back(text_or_null(c.user_id));
+  out.emplace_back(std::int64_t{c.auth ? 1 : 0});
+  out.emplace_back(c.method);
+  out.emplace_back(c.route);
+  out.push_back(text_or_null(c.resource_id));
+  out.emplace_back(std::int64_t{c.status});
+  out.push_back(text_or_null(c.error_code));
+  out.emplace_back(c.latency_us);
+  out.emplace_back(c.bytes_in);
+  out.emplace_back(c.bytes_out);
+  out.emplace_back(c.client_ip);
+  out.emplace_back(c.user_agent);
+  out.emplace_back(std::int64_t{c.polling_violation ? 1 : 0});
+}
+
+}  // namespace
+
+Status write_calls(store::Connection& conn, std::span<const CallRecord> calls) {
+  return store::in_transaction(conn, [&](store::Connection& c) -> Status {
+    std::vector<store::Value> values;
+    std::size_t i = 0;
+    while (i < calls.size()) {
+      std::size_t rows = 1;
+      for (std::size_t n : kChunkSizes) {
+        if (calls.size() - i >= n) {
+          rows = n;
+          break;
+        }
+      }
+      values.clear();
+      values.reserve(rows * kColumns);
+      for (std::size_t r = 0; r < rows; ++r) append(values, calls[i + r]);
+      CS_CHECK(c.exec(insert_sql(rows), values));
+      i += rows;
+    }
+    return {};
+  });
+}
+
+Recorder::Recorder(store::Database& db, RecorderOptions options) : db_(db), options_(options) {
+  queue_.reserve(std::min<std::size_t>(options_.capacity, 4096));
+}
+
+Recorder::~Recorder() { stop(); }
+
+void Recorder::start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Recorder::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mu_);
+  running_ = false;
+}
+
+bool Recorder::submit(CallRecord record) {
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= options_.capacity) {
+      dropped_.fetch_add(1);
+      return false;
+    }
+    queue_.push_back(std::move(record));
+    ++accepted_;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void Recorder::flush() {
+  std::unique_lock lock(mu_);
+  auto target = accepted_;
+  if (!running_) return;
+  wake_.notify_one();
+  done_.wait(lock, [&] { return processed_ >= target || !running_; });
+}
+
+std::size_t Recorder::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void Recorder::report_drops() {
+  auto dropped = dropped_.load();
+  if (dropped == drops_reported_) return;
+  spdlog::error("call log queue full: {} call(s) dropped ({} in total); raise calllog.queue_capacity",
+                dropped - drops_reported_, dropped);
+  drops_reported_ = dropped;
+}
+
+void Recorder::run() {
+  std::vector<CallRecord> batch;
+  batch.reserve(queue_.capacity());
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) break;
+      batch.swap(queue_);
+    }
+    Status status = fail(Errc::internal, "no connection");
+    for (int attempt = 0; attempt < 2 && !status; ++attempt) {
+      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      auto lease = db_.connect();
+      status = lease ? write_calls(**lease, batch) : Status(tl::unexpected(lease.error()));
+    }
+    if (status) {
+      written_.fetch_add(batch.size());
+    } else {
+      failed_.fetch_add(batch.size());
+      spdlog::error("call log: {} call(s) could not be written: {} {}", batch.size(), status.error().message(),
+                    status.error().detail());
+    }
+    report_drops();
+    {
+      std::lock_guard lock(mu_);
+      processed_ += batch.size();
+    }
+    done_.notify_all();
+    batch.clear();
+  }
+  report_drops();
+  done_.notify_all();
+}
+
+}  // namespace cs::calllog

@@ -1,0 +1,41 @@
+// The web layer's side of the API call log (issue 5): which requests are app calls, whom they
+// are attributed to, the rate-limit and polling decisions, and the record written once the
+// response is out.
+//
+// Recorded exactly once each:
+//  * every request to a /v1 route or /oauth/userinfo whose bearer token verified (whatever the
+//    handler then answers: 2xx, 4xx, 429, polling refusals, 5xx);
+//  * every POST /oauth/token, /oauth/revoke and /oauth/introspect whose client authenticated
+//    (tagged auth, like userinfo).
+// Not recorded: requests with no, unknown, expired or revoked tokens, or failing client
+// authentication: nothing proves which app sent them, and attributing them to a claimed app
+// would let anyone write into any app's log. Session (console) requests are not app calls.
+#pragma once
+
+#include <optional>
+
+#include "http/response.hpp"
+#include "http/server.hpp"
+#include "oauth/authorization_server.hpp"
+
+namespace cs::web {
+
+struct WebContext;
+
+// Called by authenticate_api once a bearer token verified: attributes the request, counts it
+// against the rate limits and applies the polling rule. Returns the refusal (429 / 400) when
+// the call must not proceed; the refusal is recorded too.
+std::optional<http::Response> admit_app_call(WebContext& ctx, http::Request& req, const oauth::AccessContext& access);
+
+class CallLogObserver final : public http::ExchangeObserver {
+ public:
+  explicit CallLogObserver(WebContext& ctx) : ctx_(ctx) {}
+  void after_handler(http::Request& req, http::Response& res) override;
+  void completed(const http::Exchange& exchange) override;
+
+ private:
+  void attribute_client(http::Request& req, const http::Response& res);
+  WebContext& ctx_;
+};
+
+}  // namespace cs::web
