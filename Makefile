@@ -2,6 +2,10 @@
 BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 CTEST_PARALLEL ?= 2
+# ccache hits across clones in different directories (CI clones afresh): hash paths relative
+# to the checkout, not the absolute directory.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: deps configure build test run bench clean
 

@@ -2,7 +2,7 @@
 """Obtains N real OAuth grants from a running Countersign through the HTTP flow a partner app
 uses (sign in, consent on the sandbox account, code + PKCE S256, token), for bench/run.
 
-usage: oauth_tokens.py BASE_URL DEMO_JSON N  ->  prints a JSON list of token responses
+usage: oauth_tokens.py BASE_URL DEMO_JSON N [SCOPE]  ->  prints a JSON list of token responses
 """
 import base64, hashlib, html.parser, http.cookiejar, json, re, secrets, sys, urllib.parse, urllib.request
 
@@ -14,6 +14,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def main():
     base, demo_path, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    scope = sys.argv[4] if len(sys.argv) > 4 else "account:read user:read offline_access"
     demo = json.load(open(demo_path))
     user = demo["users"]["sandbox_admin"]
     app = demo["app"]
@@ -43,7 +44,7 @@ def main():
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         params = {"response_type": "code", "client_id": app["client_id"], "redirect_uri": app["redirect_uri"],
-                  "scope": "account:read user:read offline_access", "state": secrets.token_hex(8),
+                  "scope": scope, "state": secrets.token_hex(8),
                   "code_challenge": challenge, "code_challenge_method": "S256"}
         _, _, consent = call("GET", base + "/oauth/authorize?" + urllib.parse.urlencode(params))
         decision = dict(params, csrf_token=csrf(consent), account_id=account, decision="approve")

@@ -13,14 +13,6 @@
 namespace cs::app {
 namespace {
 
-void print(const nlohmann::json& j, const OutputOptions& out, const std::string& human) {
-  if (out.json) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << human << "\n";
-  }
-}
-
 // A random password for people to copy once: 24 base64url characters (144 bits).
 std::string generated_password() { return crypto::base64url_encode(crypto::random_bytes(18)); }
 
@@ -46,7 +38,7 @@ int cmd_admin_create_partner(const Config& config, const CreatePartnerArgs& args
   auto org = (*rt)->directory.create_partner_org({args.name, args.professional_services},
                                                  identity::Actor::operator_cli());
   if (!org) return report_failure(org.error(), out);
-  print({{"id", org->id}, {"name", org->name}, {"professional_services", org->professional_services}}, out,
+  print_result({{"id", org->id}, {"name", org->name}, {"professional_services", org->professional_services}}, out,
         "created partner org " + org->id + " (" + org->name + ")");
   return 0;
 }
@@ -65,7 +57,7 @@ int cmd_admin_create_account(const Config& config, const CreateAccountArgs& args
                    {"environment", identity::to_string(account->environment)},
                    {"partner_org_id", account->partner_org_id ? nlohmann::json(*account->partner_org_id) : nullptr},
                    {"allow_uncertified_apps", account->allow_uncertified_apps}};
-  print(j, out, "created " + std::string(identity::to_string(account->environment)) + " account " + account->id);
+  print_result(j, out, "created " + std::string(identity::to_string(account->environment)) + " account " + account->id);
   return 0;
 }
 
@@ -90,7 +82,7 @@ int cmd_admin_create_user(const Config& config, const CreateUserArgs& args, cons
     j["password"] = password;  // shown once; only its Argon2id hash is stored
     human += "\npassword (shown once): " + password;
   }
-  print(j, out, human);
+  print_result(j, out, human);
   return 0;
 }
 
@@ -116,7 +108,7 @@ int cmd_admin_grant_role(const Config& config, const GrantRoleArgs& args, const 
   }
   if (!granted) return report_failure(granted.error(), out);
   j["changed"] = *granted;
-  print(j, out, std::string(*granted ? "granted " : "already had ") + args.role + " to " + user->email);
+  print_result(j, out, std::string(*granted ? "granted " : "already had ") + args.role + " to " + user->email);
   return 0;
 }
 

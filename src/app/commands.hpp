@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "app/config.hpp"
 
 namespace cs::app {
@@ -59,5 +61,7 @@ int cmd_smtp_test(const Config& config, const SmtpTestArgs& args, const OutputOp
 
 // Prints an error for the operator: JSON on stderr with --json, else one line.
 int report_failure(const Error& error, const OutputOptions& out);
+// Prints a result on stdout: `j` with --json, else the `human` line.
+void print_result(const nlohmann::json& j, const OutputOptions& out, const std::string& human);
 
 }  // namespace cs::app

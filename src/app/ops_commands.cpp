@@ -12,6 +12,14 @@
 
 namespace cs::app {
 
+void print_result(const nlohmann::json& j, const OutputOptions& out, const std::string& human) {
+  if (out.json) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << human << "\n";
+  }
+}
+
 int report_failure(const Error& error, const OutputOptions& out) {
   if (out.json) {
     std::cerr << nlohmann::json{{"error", {{"code", error.code()}, {"message", error.message()}}}}.dump() << "\n";

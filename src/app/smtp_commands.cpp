@@ -17,14 +17,6 @@
 namespace cs::app {
 namespace {
 
-void print(const nlohmann::json& j, const OutputOptions& out, const std::string& human) {
-  if (out.json) {
-    std::cout << j.dump() << "\n";
-  } else {
-    std::cout << human << "\n";
-  }
-}
-
 identity::AuditRecord smtp_password_record(std::string action) {
   return {std::move(action), "platform_setting", std::string(notify::kSmtpPasswordSetting)};
 }
@@ -47,7 +39,7 @@ int cmd_smtp_set_password(const Config& config, const OutputOptions& out) {
   if (!stored) return report_failure(stored.error(), out);
   std::string human = "SMTP password stored (encrypted)";
   if (config.smtp_user.empty()) human += "; note: smtp.user is not set, so it is not used yet";
-  print({{"stored", true}, {"smtp_user_configured", !config.smtp_user.empty()}}, out, human);
+  print_result({{"stored", true}, {"smtp_user_configured", !config.smtp_user.empty()}}, out, human);
   return 0;
 }
 
@@ -64,7 +56,7 @@ int cmd_smtp_clear_password(const Config& config, const OutputOptions& out) {
     return had;
   });
   if (!cleared) return report_failure(cleared.error(), out);
-  print({{"cleared", *cleared}}, out,
+  print_result({{"cleared", *cleared}}, out,
         *cleared ? "SMTP password removed" : "no SMTP password was stored");
   return 0;
 }
@@ -114,7 +106,7 @@ int cmd_smtp_test(const Config& config, const SmtpTestArgs& args, const OutputOp
     human =
         "no SMTP host configured (smtp.host); test email written to " + delivered->file.string();
   }
-  print(j, out, human);
+  print_result(j, out, human);
   return 0;
 }
 

@@ -12,17 +12,8 @@ namespace {
 
 constexpr std::size_t kMaxLabelBytes = 256;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using detail::lower;
+using detail::trim;
 
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;

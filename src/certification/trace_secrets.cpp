@@ -12,14 +12,6 @@
 #include "crypto/tokens.hpp"
 
 namespace cs::certification::detail {
-namespace {
-
-constexpr std::size_t kMaxNameBytes = 256;
-constexpr std::size_t kMinTokenChars = 8;  // after the prefix; shorter is a placeholder or a doc
-constexpr std::array<std::string_view, 6> kSecretFields = {"client_secret", "access_token", "refresh_token",
-                                                           "password",      "code_verifier", "secret"};
-constexpr std::array<std::string_view, 6> kRedactionWords = {"redacted", "filtered", "removed",
-                                                             "masked",   "hidden",   "omitted"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -32,6 +24,16 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
+
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMinTokenChars = 8;  // after the prefix; shorter is a placeholder or a doc
+constexpr std::array<std::string_view, 6> kSecretFields = {"client_secret", "access_token", "refresh_token",
+                                                           "password",      "code_verifier", "secret"};
+constexpr std::array<std::string_view, 6> kRedactionWords = {"redacted", "filtered", "removed",
+                                                             "masked",   "hidden",   "omitted"};
+
 
 bool is_secret_field(std::string_view name) {
   auto n = lower(detail::xml_local_name(name));

@@ -16,4 +16,8 @@ namespace cs::certification::detail {
 Status scan_message(TraceReport& report, const TraceMessage& msg, std::string_view url, std::size_t entry,
                     TraceSide side);
 
+// Text helpers shared by the trace parsers and the scanner (ASCII case folding, whitespace trim).
+std::string lower(std::string_view s);
+std::string_view trim(std::string_view s);
+
 }  // namespace cs::certification::detail
