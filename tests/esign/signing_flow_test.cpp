@@ -304,6 +304,29 @@ TEST_P(SigningFlowTest, ListFiltersAndPagesStably) {
   EXPECT_EQ(envelopes_->list(who(), since).value().items.size(), 1u);
 }
 
+TEST_P(SigningFlowTest, ADocumentOverTheSizeLimitIsRefusedAndNothingIsStored) {
+  // The fixture configures a 1 MiB limit; the check runs before the PDF is parsed.
+  auto in = two_signers();
+  in.documents[0].bytes = sample_pdf("Contract", {{612, 792}, {612, 792}});
+  in.documents[0].bytes.resize(1024 * 1024 + 1, ' ');
+  auto created = envelopes_->create(who(), in);
+  ASSERT_FALSE(created.has_value());
+  EXPECT_EQ(created.error().errc(), Errc::payload_too_large);
+  EXPECT_EQ(created.error().http_status(), 413);
+  EXPECT_EQ(created.error().field(), "documents/0");
+  auto conn = lease();
+  auto rows = conn->query("SELECT COUNT(*) FROM envelopes").value();
+  EXPECT_EQ(rows[0].int64(0), 0);
+  EXPECT_TRUE(emails().empty());
+
+  // Exactly at the limit the size check passes and the PDF itself is judged next (this padded
+  // file is then refused as a PDF, not for its size).
+  in.documents[0].bytes.resize(1024 * 1024);
+  auto at_limit = envelopes_->create(who(), in);
+  ASSERT_FALSE(at_limit.has_value());
+  EXPECT_EQ(at_limit.error().errc(), Errc::pdf_invalid);
+}
+
 CS_INSTANTIATE_BOTH_BACKENDS(SigningFlowTest);
 
 }  // namespace
