@@ -276,6 +276,15 @@ Result<std::optional<SigningLink>> find_signing_link(store::Connection& conn, st
   return std::optional<SigningLink>(SigningLink{row->text(0), row->text(1), row->text(2), row->text(3), row->opt_int64(4)});
 }
 
+Result<std::optional<std::string>> redeemed_view_return_url(store::Connection& conn, std::string_view recipient_id) {
+  auto row = CS_TRY(conn.query_one(
+      "SELECT return_url FROM embedded_views WHERE recipient_id = $1 AND used_at IS NOT NULL "
+      "ORDER BY used_at DESC, id DESC LIMIT 1",
+      store::params(recipient_id)));
+  if (!row) return std::optional<std::string>{};
+  return std::optional<std::string>(row->text(0));
+}
+
 Status insert_embedded_view(store::Connection& conn, const EmbeddedView& v, std::string_view token_hash, Micros now) {
   CS_TRY(conn.exec("INSERT INTO embedded_views (id, envelope_id, recipient_id, token_hash, return_url, expires_at, "
                    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -60,6 +60,9 @@ Result<std::vector<Envelope>> list_envelopes(store::Connection& conn, std::strin
 
 Status insert_signing_link(store::Connection& conn, const SigningLink& link, std::string_view token_hash, Micros now);
 Result<std::optional<SigningLink>> find_signing_link(store::Connection& conn, std::string_view token_hash);
+// The return_url of the embedded view most recently redeemed for this recipient (the one an
+// embedded signing link was minted from); nullopt when there is none.
+Result<std::optional<std::string>> redeemed_view_return_url(store::Connection& conn, std::string_view recipient_id);
 Status insert_embedded_view(store::Connection& conn, const EmbeddedView& view, std::string_view token_hash, Micros now);
 Result<std::optional<EmbeddedView>> find_embedded_view(store::Connection& conn, std::string_view token_hash);
 // Conditional: answers false when the view was already used (single use, even under races).

@@ -254,8 +254,9 @@ Result<RecipientView> EnvelopeService::create_recipient_view(const ApiActor& who
                                                              const RecipientViewRequest& in) {
   const auto& url = in.return_url;
   bool http_url = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-  if (!http_url || url.size() > 2000 || !is_valid_utf8(url) || url.find_first_of(" \r\n\t<>\"") != std::string::npos) {
-    return fail(invalid("return_url must be an absolute http(s) URL", "return_url"));
+  if (!http_url || url.size() > 2000 || !is_valid_utf8(url) || url.find_first_of(" \r\n\t<>\"#") != std::string::npos) {
+    // No fragment: the signing page appends `event=...` to the query when it sends the signer back.
+    return fail(invalid("return_url must be an absolute http(s) URL without a fragment", "return_url"));
   }
   if (!in.recipient_id && !in.client_user_id) return fail(invalid("Give recipient_id or client_user_id", "recipient_id"));
   RecipientView view;

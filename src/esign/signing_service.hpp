@@ -109,6 +109,12 @@ class SigningService {
   // a fresh signing-link token for that recipient, valid for 30 minutes (the page redirects to
   // /sign/{token}). not_found for unknown tokens; link_expired when used or past its time.
   virtual Result<std::string> redeem_embedded_view(std::string_view view_token, const SignerContext& who) = 0;
+  // Where the signer goes back to after finishing or declining: the `return_url` the app gave
+  // for the embedded view this link was minted from (the page appends `event=signing_complete`
+  // or `event=decline`, as DocuSign's embedded signing does); nullopt for emailed links. Answers
+  // for a known link whatever the envelope's state, since it is read just before the step that
+  // ends the link. not_found for unknown tokens.
+  virtual Result<std::optional<std::string>> return_url(std::string_view token) = 0;
 };
 
 }  // namespace cs::esign

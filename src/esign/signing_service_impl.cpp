@@ -347,4 +347,15 @@ Result<std::string> SigningServiceImpl::redeem_embedded_view(std::string_view vi
   });
 }
 
+Result<std::optional<std::string>> SigningServiceImpl::return_url(std::string_view token) {
+  if (token.rfind(crypto::kSigningLinkPrefix, 0) != 0 || token.size() > 200) {
+    return fail(Errc::not_found, "This signing link is not valid");
+  }
+  auto lease = CS_TRY(deps().db.connect());
+  auto link = CS_TRY(repo::find_signing_link(*lease, deps().tokens.hash(token)));
+  if (!link) return fail(Errc::not_found, "This signing link is not valid");
+  if (link->kind != "embedded") return std::optional<std::string>{};
+  return repo::redeemed_view_return_url(*lease, link->recipient_id);
+}
+
 }  // namespace cs::esign

@@ -23,6 +23,7 @@ class SigningServiceImpl final : public SigningService {
                 const SignerContext& who) override;
   Status decline(std::string_view token, std::string_view reason, const SignerContext& who) override;
   Result<std::string> redeem_embedded_view(std::string_view view_token, const SignerContext& who) override;
+  Result<std::optional<std::string>> return_url(std::string_view token) override;
 
  private:
   const EsignDeps& deps() const { return envelopes_.deps(); }

@@ -43,33 +43,6 @@ http::Response authorize_error_page(int status, const Error& error, std::string 
   return res;
 }
 
-// Chrome applies form-action to the redirect that follows a form POST, so the consent page must
-// allow its own client's redirect origin besides 'self'. The URI was registered and matched
-// exactly; the character check keeps anything odd out of the header anyway.
-std::string consent_csp(const std::string& redirect_uri) {
-  std::string origin;
-  auto scheme_end = redirect_uri.find("://");
-  if (scheme_end != std::string::npos) {
-    auto path = redirect_uri.find_first_of("/?#", scheme_end + 3);
-    origin = redirect_uri.substr(0, path);
-  }
-  for (char c : origin) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '/' || c == '.' ||
-              c == '-' || c == '[' || c == ']';
-    if (!ok) {
-      origin.clear();
-      break;
-    }
-  }
-  std::string csp = std::string(http::kDefaultCsp);
-  if (!origin.empty()) {
-    auto pos = csp.find("form-action 'self'");
-    if (pos != std::string::npos)
-      csp.insert(pos + std::string_view("form-action 'self'").size(), " " + origin);
-  }
-  return csp;
-}
-
 http::Response consent_page(WebContext& ctx, const SignedIn& who,
                             const oauth::AuthorizeRequest& request,
                             const std::map<std::string, std::vector<std::string>>& query) {
@@ -120,7 +93,7 @@ http::Response consent_page(WebContext& ctx, const SignedIn& who,
   page.emplace("params", params);
 
   auto res = http::Response::html(200, render_page("authorize", page));
-  res.set_header("Content-Security-Policy", consent_csp(request.redirect_uri));
+  res.set_header("Content-Security-Policy", csp_allowing_form_redirect(std::string(http::kDefaultCsp), request.redirect_uri));
   res.set_header("Cache-Control", "no-store");
   return res;
 }

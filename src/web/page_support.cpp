@@ -1,5 +1,7 @@
 #include "web/page_support.hpp"
 
+#include <cctype>
+
 #include "identity/directory.hpp"
 #include "identity/session_service.hpp"
 #include "web/templates.hpp"
@@ -67,6 +69,26 @@ std::string display_time(Micros t) {
   auto s = format_rfc3339(t);
   if (s.size() < 16) return s;
   return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+}
+
+std::string csp_allowing_form_redirect(std::string csp, std::string_view url) {
+  std::string origin;
+  auto scheme_end = url.find("://");
+  if (scheme_end != std::string_view::npos) {
+    auto path = url.find_first_of("/?#", scheme_end + 3);
+    origin = std::string(url.substr(0, path));
+  }
+  // The URL was validated where it was registered; this keeps anything odd out of the header.
+  for (char c : origin) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '/' || c == '.' || c == '-' ||
+              c == '[' || c == ']';
+    if (!ok) return csp;
+  }
+  auto pos = csp.find("form-action 'self'");
+  if (!origin.empty() && pos != std::string::npos) {
+    csp.insert(pos + std::string_view("form-action 'self'").size(), " " + origin);
+  }
+  return csp;
 }
 
 }  // namespace cs::web

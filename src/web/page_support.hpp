@@ -35,6 +35,12 @@ std::string append_query(std::string base,
 
 identity::RequestContext request_context(const http::Request& req);
 
+// Chrome applies form-action to the redirect that follows a form POST, so a page whose form
+// answers with a redirect to another site (OAuth consent -> the client's redirect URI; embedded
+// signing -> the app's return_url) must allow that origin besides 'self'. `csp` with the origin
+// of `url` added to its form-action; unchanged when the URL has no clean origin.
+std::string csp_allowing_form_redirect(std::string csp, std::string_view url);
+
 // "2024-05-01 13:45 UTC" for tables; empty for 0.
 std::string display_time(Micros t);
 

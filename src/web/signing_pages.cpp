@@ -84,15 +84,17 @@ class SigningPages {
     if (!form) return failure_page(req, form.error());
     auto input = read_finish_form(*form);
     if (!input) return refused_finish(req, token, *form, input.error());
+    auto back = signing().return_url(token);  // read first: finishing may end the link
     auto done = signing().finish(token, input->signature, input->values, signer(req));
     if (!done) return refused_finish(req, token, *form, done.error());
-    return http::Response::redirect(303, outcome_url(token, "complete"));
+    return http::Response::redirect(303, after(back, token, "complete", "signing_complete"));
   }
 
   http::Response decline(const http::Request& req) {
     std::string token(req.param("token"));
     auto form = checked_form(req, token);
     if (!form) return failure_page(req, form.error());
+    auto back = signing().return_url(token);
     auto declined = signing().decline(token, form_value(*form, "reason"), signer(req));
     if (!declined) {
       if (declined.error().errc() != Errc::validation_failed)
@@ -104,7 +106,15 @@ class SigningPages {
       in.decline_error = declined.error().message();
       return document(*session, token, 422, in);
     }
-    return http::Response::redirect(303, outcome_url(token, "declined"));
+    return http::Response::redirect(303, after(back, token, "declined", "decline"));
+  }
+
+  // Embedded signers go back to the app's return_url with the event (DocuSign's names);
+  // emailed signers see our outcome page.
+  std::string after(const Result<std::optional<std::string>>& back, std::string_view token, const std::string& outcome,
+                    const std::string& event) const {
+    if (back && *back) return append_query(**back, {{"event", event}});
+    return outcome_url(token, outcome);
   }
 
   // The outcome pages need no lookup (once the last signer finishes, the link itself is spent);
@@ -199,10 +209,11 @@ class SigningPages {
     in.csrf_token = csrf_token(token);
     auto res =
         http::Response::html(status, render_page("sign_document", document_page_model(s, in)));
-    // pdf.js renders in a module worker loaded from /vendor; nothing else is added to the
-    // default policy.
-    res.set_header("Content-Security-Policy",
-                   std::string(http::kDefaultCsp) + "; worker-src 'self'");
+    // pdf.js renders in a module worker loaded from /vendor; an embedded signer's Finish and
+    // Decline redirect to the app's return_url. Nothing else is added to the default policy.
+    std::string csp = std::string(http::kDefaultCsp) + "; worker-src 'self'";
+    if (auto back = signing().return_url(token); back && *back) csp = csp_allowing_form_redirect(csp, **back);
+    res.set_header("Content-Security-Policy", csp);
     return res;
   }
 
@@ -253,7 +264,7 @@ class SigningPages {
     }
   }
 
-  esign::SigningService& signing() { return *ctx_.signing; }
+  esign::SigningService& signing() const { return *ctx_.signing; }
 
   WebContext& ctx_;
 };

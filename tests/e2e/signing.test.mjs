@@ -7,6 +7,7 @@
 // signing, a phone-sized screen, keyboard-only signing, and the pages' refusals.
 //
 // The tests run in order and share one server.
+import { createServer } from 'node:http';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startServer } from './harness.mjs';
@@ -424,17 +425,32 @@ test('without JavaScript the page is a plain form that signs', async () => {
 });
 
 test('embedded signing: a one-time view URL redirects to the ceremony once', async () => {
-  const env = await createEnvelope({ subject: 'Embedded order', signers: [{ ...bob, client_user_id: 'crm-user-42' }] });
-  const view = await api('POST', `/v1/envelopes/${env.id}/views/recipient`,
-    { client_user_id: 'crm-user-42', return_url: 'https://partner.example/done' });
-  assert.equal(view.status, 201, JSON.stringify(view.body));
-  const { context } = await newSigner();
-  const page = await context.newPage();
-  await page.goto(view.body.url);
-  assert.match(new URL(page.url()).pathname, /^\/sign\/[^/]+$/);
-  await page.waitForSelector('#disclosure-form');
-  const reused = await page.goto(view.body.url);
-  assert.equal(reused.status(), 410, 'the view URL is single use');
+  // The partner app's page the signer returns to, on loopback (return_url may be http).
+  const partner = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('back'); });
+  await new Promise((resolve) => partner.listen(0, '127.0.0.1', resolve));
+  const returnUrl = `http://127.0.0.1:${partner.address().port}/done`;
+  try {
+    const env = await createEnvelope({ subject: 'Embedded order', signers: [{ ...bob, client_user_id: 'crm-user-42' }] });
+    const view = await api('POST', `/v1/envelopes/${env.id}/views/recipient`,
+      { client_user_id: 'crm-user-42', return_url: returnUrl });
+    assert.equal(view.status, 201, JSON.stringify(view.body));
+    const { context } = await newSigner();
+    const page = await context.newPage();
+    await page.goto(view.body.url);
+    assert.match(new URL(page.url()).pathname, /^\/sign\/[^/]+$/);
+    await page.waitForSelector('#disclosure-form');
+    const signingUrl = page.url();
+    const reused = await page.goto(view.body.url);
+    assert.equal(reused.status(), 410, 'the view URL is single use');
+
+    // Finishing sends the embedded signer back to the app's return_url with the event.
+    await page.goto(signingUrl);
+    await acceptDisclosure(page);
+    await Promise.all([page.waitForURL(`${returnUrl}?event=signing_complete`), page.click('#finish')]);
+    assert.equal((await getEnvelope(env.id)).status, 'completed');
+  } finally {
+    partner.close();
+  }
 });
 
 test("the signing pages' refusals: unknown link, CSRF, another envelope's document, vendor files", async () => {

@@ -25,6 +25,7 @@ TEST_P(SigningFlowTest, RoutingOrderThenCompletionWithEventsAndEmails) {
   EXPECT_NE(invite.html_body->find("Thanks &amp; regards"), std::string::npos);
 
   std::string alice = token_for("alice@example.com");
+  EXPECT_EQ(signing_->return_url(alice).value(), std::nullopt);  // emailed: our own outcome page
   ASSERT_FALSE(alice.empty());
   ASSERT_OK_AND_ASSIGN(session, signing_->open(alice, {"198.51.100.7", "Browser/1.0"}));
   EXPECT_EQ(session.recipient_status, "delivered");
@@ -231,6 +232,12 @@ TEST_P(SigningFlowTest, EmbeddedSignerGetsNoEmailAndAOneTimeView) {
   std::string view_token = view.url.substr(prefix.size());
   ASSERT_OK_AND_ASSIGN(token, signing_->redeem_embedded_view(view_token, {}));
   ASSERT_TRUE(signing_->open(token, {}));
+  // The page sends an embedded signer back to the app; an emailed signer has nowhere to go back.
+  EXPECT_EQ(signing_->return_url(token).value(), std::optional<std::string>("https://app.example/back"));
+  EXPECT_EQ(signing_->return_url("cs_sg_unknown").error().errc(), Errc::not_found);
+  auto fragment = envelopes_->create_recipient_view(who(), env.id, {std::nullopt, "user-42", "https://app.example/back#x"});
+  ASSERT_FALSE(fragment);
+  EXPECT_EQ(fragment.error().field(), "return_url");
   auto reused = signing_->redeem_embedded_view(view_token, {});
   ASSERT_FALSE(reused);
   EXPECT_EQ(reused.error().errc(), Errc::link_expired);
