@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "identity/validation.hpp"
+
 namespace cs::certification {
 
 namespace {
@@ -61,14 +63,6 @@ constexpr std::array<Edge, 11> kEdges{{
 
 bool before_certified(State s) {
   return s != State::certified && s != State::launched && s != State::withdrawn && s != State::rejected;
-}
-
-bool valid_email(std::string_view a) {
-  auto at = a.find('@');
-  if (at == std::string_view::npos || at == 0 || a.find('@', at + 1) != std::string_view::npos) return false;
-  auto domain = a.substr(at + 1);
-  return domain.find('.') != std::string_view::npos && domain.front() != '.' && domain.back() != '.' &&
-         a.find_first_of(" <>,;\"\r\n\t") == std::string_view::npos && a.size() <= 254;
 }
 
 bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
@@ -204,7 +198,9 @@ Status validate_promotion_form(const PromotionForm& f, std::string_view app_clie
   if (blank(f.technical_contact_name) || f.technical_contact_name.size() > 200) {
     return bad("technical_contact_name", "Give the technical contact's name (at most 200 characters)");
   }
-  if (!valid_email(f.technical_contact_email)) return bad("technical_contact_email", "The email address is not valid");
+  if (!identity::validate_email(f.technical_contact_email)) {
+    return bad("technical_contact_email", "The email address is not valid");
+  }
   if (!is_e164(f.technical_contact_phone)) {
     return bad("technical_contact_phone", "Write the phone number in E.164 form, for example +14155550123");
   }
