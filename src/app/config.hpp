@@ -71,6 +71,16 @@ struct Config {
   std::int64_t ratelimit_burst_production = 500;  // per 30 s
   std::int64_t ratelimit_burst_sandbox = 200;     // per 30 s
   std::string polling_enforcement = "record";     // record | reject
+  // [certification] (issue 6): the certification team's business calendar and artifact limits
+  std::string certification_time_zone = "UTC";  // IANA name, e.g. "America/Los_Angeles"
+  std::string certification_weekend = "sat,sun";  // ISO weekday names
+  std::filesystem::path certification_holidays_file;  // one YYYY-MM-DD per line; empty: none
+  std::int64_t certification_video_max_bytes = 4718592;  // 4.5 MB per flow video (the vendors' rule)
+  std::int64_t certification_recording_max_bytes = 256LL * 1024 * 1024;  // meeting recordings
+  std::int64_t certification_artifact_max_bytes = 25LL * 1024 * 1024;  // traces, reports, other files
+  // [seal] (issue 7): the platform's document-sealing identity
+  std::filesystem::path seal_pkcs12_file;  // empty: Countersign's own CA, created on first run
+  std::string seal_tsa_url;                // RFC 3161 time-stamp authority; empty: none
   // [log]
   std::string log_level = "info";
   bool access_log = true;

@@ -42,6 +42,10 @@ constexpr std::array kErrorTable = {
     ErrorInfo{Errc::link_expired, "link_expired", 410, "Link no longer valid"},
     ErrorInfo{Errc::rate_limited, "rate_limited", 429, "Rate limit exceeded"},
     ErrorInfo{Errc::polling_limit_exceeded, "polling_limit_exceeded", 400, "Polling limit exceeded"},
+    ErrorInfo{Errc::invalid_transition, "invalid_transition", 409, "Invalid transition"},
+    ErrorInfo{Errc::requirements_unmet, "requirements_unmet", 422, "Requirements not met"},
+    ErrorInfo{Errc::artifact_invalid, "artifact_invalid", 422, "Artifact refused"},
+    ErrorInfo{Errc::seal_pending, "seal_pending", 409, "Sealed copy pending"},
     ErrorInfo{Errc::internal, "internal", 500, "Internal server error"},
     ErrorInfo{Errc::unavailable, "unavailable", 503, "Service unavailable"},
 };

@@ -54,6 +54,11 @@ enum class Errc {
   link_expired,                // 410 a signing link of an expired, voided, finished or declined envelope
   rate_limited,                // 429 the app's hourly or burst limit for the account is used up
   polling_limit_exceeded,      // 400 the polling rule in `reject` mode: status read too often
+  // Certification and sealing (issues 6 and 7)
+  invalid_transition,          // 409 the certification request's state does not allow the action
+  requirements_unmet,          // 422 a guard failed; the body lists what is missing by requirement
+  artifact_invalid,            // 422 an uploaded artifact is not what it claims (fake video, bad trace)
+  seal_pending,                // 409 the sealed copy of a completed envelope is not ready yet
   internal,               // 500 anything unexpected; never carries detail to the client
   unavailable,            // 503 not ready, shutting down, too many connections
 };
