@@ -116,6 +116,37 @@ int run_cli(int argc, char** argv) {
   smtp_test->add_option("--to", smtp_test_args.to, "Recipient address")->required();
   smtp_test->add_flag("--json", out.json, "JSON output");
 
+  VerifyArgs verify_args;
+  auto* verify = app.add_subcommand(
+      "verify", "Check a sealed PDF offline: the PAdES seal, its byte ranges, that this deployment issued it, "
+                "and that Countersign recorded the file; prints JSON, exit 0 only when everything holds");
+  verify->add_option("file", verify_args.file, "The sealed PDF")->required();
+
+  CertArgs cert_args;
+  auto* cert = app.add_subcommand("cert", "Certification requests: list, show, assign staff, history, metrics (as the operator)");
+  cert->require_subcommand(1);
+  auto* cert_list = cert->add_subcommand("list", "List certification requests, newest first");
+  cert_list->add_option("--state", cert_args.state,
+                        "Only requests in this state (draft, submitted, in_review, changes_requested, remedied, "
+                        "engineer_approved, promotion_requested, final_review, certified, launched, withdrawn, rejected)");
+  auto* cert_show = cert->add_subcommand("show", "One request: state, clocks, assignments, unclosed findings, and a "
+                                                 "recertification's configuration difference");
+  auto* cert_assign = cert->add_subcommand(
+      "assign", "Assign a certification_engineer, security_reviewer or final_approver (audited); without --user the "
+                "least loaded holder of the role");
+  cert_assign->add_option("--role", cert_args.role, "certification_engineer, security_reviewer or final_approver")
+      ->required();
+  cert_assign->add_option("--user", cert_args.user, "Staff user email or id (usr_...)");
+  auto* cert_history = cert->add_subcommand("history", "A request's timeline: transitions and decisions, oldest first");
+  auto* cert_metrics = cert->add_subcommand(
+      "metrics", "Requests per state, time to certify in business days (median, p90), clock breaches, remedy rounds");
+  for (auto* sub : {cert_show, cert_assign, cert_history}) {
+    sub->add_option("id", cert_args.id, "The request id (crq_...)")->required();
+  }
+  for (auto* sub : {cert_list, cert_show, cert_assign, cert_history, cert_metrics}) {
+    sub->add_flag("--json", out.json, "JSON output");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -156,6 +187,12 @@ int run_cli(int argc, char** argv) {
   if (*smtp_set_password) return cmd_smtp_set_password(config, out);
   if (*smtp_clear_password) return cmd_smtp_clear_password(config, out);
   if (*smtp_test) return cmd_smtp_test(config, smtp_test_args, out);
+  if (*verify) return cmd_verify(config, verify_args);
+  if (*cert_list) return cmd_cert(config, CertCommand::list, cert_args, out);
+  if (*cert_show) return cmd_cert(config, CertCommand::show, cert_args, out);
+  if (*cert_assign) return cmd_cert(config, CertCommand::assign, cert_args, out);
+  if (*cert_history) return cmd_cert(config, CertCommand::history, cert_args, out);
+  if (*cert_metrics) return cmd_cert(config, CertCommand::metrics, cert_args, out);
   return 2;
 }
 

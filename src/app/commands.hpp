@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/config.hpp"
+#include "core/business_calendar.hpp"
 
 namespace cs::app {
 
@@ -58,6 +59,24 @@ struct SmtpTestArgs {
   std::string to;
 };
 int cmd_smtp_test(const Config& config, const SmtpTestArgs& args, const OutputOptions& out);
+
+// `countersign verify FILE.pdf` (src/app/verify_command.cpp, issue 7): always JSON on stdout.
+struct VerifyArgs {
+  std::string file;
+};
+int cmd_verify(const Config& config, const VerifyArgs& args);
+
+// `countersign cert list|show|assign|history|metrics` (src/app/cert_commands.cpp, issue 6 §8).
+enum class CertCommand { list, show, assign, history, metrics };
+struct CertArgs {
+  std::string id;     // crq_... (show, assign, history)
+  std::string state;  // list --state
+  std::string role;   // assign --role
+  std::string user;   // assign --user: email or usr_ id; empty: the least loaded
+};
+int cmd_cert(const Config& config, CertCommand which, const CertArgs& args, const OutputOptions& out);
+// The certification team's business calendar from [certification] (time zone, weekend, holidays file).
+Result<BusinessCalendar> certification_calendar(const Config& config);
 
 // Prints an error for the operator: JSON on stderr with --json, else one line.
 int report_failure(const Error& error, const OutputOptions& out);

@@ -10,6 +10,9 @@ std::span<const EncryptedColumn> encrypted_columns() {
       {"platform_settings", "name", "secret_value"},  // SMTP password (src/notify/smtp_password)
       {"webhook_subscriptions", "id", "secret"},           // webhook signing secrets (src/events)
       {"webhook_subscriptions", "id", "previous_secret"},  // the pre-rotation secret, for 24 h
+      {"cert_instance_access", "request_id", "credentials"},  // partner instance access (src/certification)
+      {"seal_identities", "id", "ca_private_key"},         // the sealing CA's key (src/seal)
+      {"seal_identities", "id", "private_key"},            // the sealing certificate's key (src/seal)
   };
   return kColumns;
 }

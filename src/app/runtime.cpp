@@ -4,6 +4,8 @@
 #include <system_error>
 
 #include "crypto/primitives.hpp"
+#include "seal/seal_job.hpp"
+#include "certification/catalogue.hpp"
 #include "store/migrations.hpp"
 
 namespace cs::app {
@@ -53,7 +55,10 @@ Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Databa
       webhook_dispatcher(*db, clock, audit, cipher, webhook_options(config)),
       envelopes(esign::EsignDeps{*db, blobs, clock, audit, tokens, directory, config.effective_public_url(),
                                  config.esign_max_document_bytes}),
-      signing(envelopes) {}
+      signing(envelopes),
+      seal(*db, blobs, cipher, audit, clock, seal::SealOptions{config.seal_pkcs12_file, config.seal_tsa_url}) {
+  envelopes.add_event_listener(seal::seal_on_completion(clock));
+}
 
 Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   crypto::init();
@@ -74,6 +79,13 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   auto db = store::open_database(options);
   if (!db) return fail(db.error());
   CS_CHECK(store::migrate(**db));
+  // Issue 6 §1: every embedded requirements catalogue version is stored once; a published version
+  // whose text changed stops the start (publish a new version instead).
+  {
+    auto lease = (*db)->connect();
+    if (!lease) return fail(lease.error());
+    CS_CHECK(certification::store_catalogues(**lease, SystemClock().now()));
+  }
   auto runtime = std::make_unique<Runtime>(config, std::move(*keys), std::move(*db));
   // After `countersign keys rotate` (another process), values under the new key make the
   // cipher re-read the key file once (rate-limited) instead of failing until a restart.

@@ -21,6 +21,7 @@
 #include "notify/mailer.hpp"
 #include "oauth/app_service.hpp"
 #include "oauth/authorization_server.hpp"
+#include "seal/seal_service.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
 
@@ -48,6 +49,9 @@ struct Runtime {
   events::WebhookDispatcher webhook_dispatcher;  // the webhook.fanout and webhook.deliver jobs
   esign::EnvelopeService envelopes;   // the envelope API and the envelope.expire job (issue 4)
   esign::SigningServiceImpl signing;  // the signing ceremony's service
+  // The envelope.seal job, the sealed copies and `countersign verify` (issue 7); every
+  // envelope.completed enqueues envelope.seal in its own transaction (seal/seal_job.hpp).
+  seal::SealService seal;
 };
 
 // Loads (or, on first run, creates) the key ring, opens the database and applies pending

@@ -1,6 +1,7 @@
 // `countersign serve`: wires the runtime, the web routes, the job runner and the HTTP server,
 // and shuts down in order on SIGTERM/SIGINT: stop accepting, finish in-flight requests, stop
 // the job workers, flush the logs, exit 0.
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -11,9 +12,19 @@
 #include "app/runtime.hpp"
 #include "calllog/call_log.hpp"
 #include "calllog/retention.hpp"
+#include "certification/clock_watch.hpp"
+#include "certification/evidence_service.hpp"
+#include "certification/final_review.hpp"
+#include "certification/launch.hpp"
+#include "certification/recertification.hpp"
+#include "certification/notifications.hpp"
+#include "certification/request_service.hpp"
+#include "calllog/trace_capture.hpp"
+#include "seal/seal_job.hpp"
 #include "http/server.hpp"
 #include "store/job_queue.hpp"
 #include "store/job_runner.hpp"
+#include "directory/app_directory.hpp"
 #include "web/calllog_observer.hpp"
 #include "web/idempotency.hpp"
 #include "web/web_context.hpp"
@@ -77,8 +88,17 @@ int cmd_serve(const Config& config) {
     return 1;
   }
   ctx.calllog = &call_log;
+  // Trace capture (issue 5 §3): its own writer, so captured bodies never wait on call-log batches.
+  calllog::TraceCaptures trace_captures(*rt.db, rt.clock, rt.audit);
+  if (auto s = trace_captures.start(); !s) {
+    spdlog::critical("cannot start trace capture: {} {}", s.error().message(), s.error().detail());
+    shutdown_logging();
+    return 1;
+  }
+  ctx.traces = &trace_captures;
   ctx.webhooks = &rt.webhooks;
   ctx.envelopes = &rt.envelopes;
+  ctx.seal = &rt.seal;
   ctx.signing = &rt.signing;
   ctx.max_document_bytes = config.esign_max_document_bytes;
   web::CallLogObserver call_observer(ctx);
@@ -88,14 +108,50 @@ int cmd_serve(const Config& config) {
                     [&call_log] { return static_cast<double>(call_log.recorder().written()); });
   metrics.add_gauge("countersign_calllog_failed_total", "API calls lost because the database refused their batch",
                     [&call_log] { return static_cast<double>(call_log.recorder().failed()); });
+  metrics.add_gauge("countersign_trace_capture_dropped_total",
+                    "Exchanges of apps with an active trace capture not captured because its queue was full",
+                    [&trace_captures] { return static_cast<double>(trace_captures.dropped()); });
   metrics.add_gauge("countersign_calllog_queue_depth", "API calls waiting for the call-log writer",
                     [&call_log] { return static_cast<double>(call_log.recorder().queued()); });
+
+  // The certification program (issue 6): evidence, requests, final review, launch,
+  // recertification, clocks at risk and metrics, all on the team's business calendar.
+  auto cert_calendar = certification_calendar(config);
+  if (!cert_calendar) {
+    spdlog::critical("bad [certification] calendar: {} {}", cert_calendar.error().message(), cert_calendar.error().detail());
+    shutdown_logging();
+    return 1;
+  }
+  // Certification evidence (issue 6 §2-§4; cert-evidence): artifacts, instance access,
+  // questionnaire, kickoff, dry run and the automated pre-review. RequestService reads its
+  // guards' facts through it (ctx.evidence), so it is built before the request service.
+  certification::EvidenceLimits evidence_limits;
+  evidence_limits.video_max_bytes = config.certification_video_max_bytes;
+  evidence_limits.recording_max_bytes = config.certification_recording_max_bytes;
+  evidence_limits.artifact_max_bytes = config.certification_artifact_max_bytes;
+  evidence_limits.instance_url_policy.allow_private_targets = config.webhooks_allow_private_targets;
+  certification::EvidenceService cert_evidence(*rt.db, rt.blobs, rt.cipher, rt.audit, *cert_calendar, rt.clock,
+                                               evidence_limits);
+  ctx.evidence = &cert_evidence;
+  certification::RequestService cert_requests(*rt.db, rt.clock, rt.audit, *cert_calendar, rt.apps, &cert_evidence);
+  ctx.cert_requests = &cert_requests;
+  certification::FinalReview final_review({*rt.db, rt.clock, rt.audit, *cert_calendar, *ctx.cert_requests, rt.apps,
+                                           rt.directory, rt.envelopes});
+  final_review.attach();
+  certification::Launch cert_launch(*rt.db, rt.clock, *ctx.cert_requests, rt.apps);
+  cert_launch.attach();
+  certification::attach_recertification(rt.apps, rt.clock, rt.audit);
+  certification::ClockWatch clock_watch(*rt.db, rt.clock, *cert_calendar);
+  ctx.final_review = &final_review;
 
   web::register_ops_routes(router, ctx);
   web::register_page_routes(router, ctx);
   web::register_oauth_endpoints(router, ctx);
   web::register_api_routes(router, ctx);
   web::register_oauth_pages(router, ctx);
+  // The requirements catalogue and the public app directory (issue 6 §1, §7).
+  directory::AppDirectory app_directory(*rt.db, rt.clock, rt.audit);
+  ctx.app_directory = &app_directory;
 
   metrics.add_gauge("countersign_job_queue_depth", "Jobs queued or running in the durable job queue", [&rt] {
     auto s = store::stats(*rt.db);
@@ -116,10 +172,23 @@ int cmd_serve(const Config& config) {
                         [&rt](const store::Job& job) { return rt.webhook_dispatcher.deliver(job); });
   jobs.register_handler(std::string(esign::kExpireJobKind),
                         [&rt](const store::Job& job) { return rt.envelopes.handle_expire_job(job); });
+  jobs.register_handler(std::string(seal::kSealJobKind), [&rt](const store::Job& job) { return rt.seal.handle_job(job); });
+  metrics.add_gauge("countersign_seal_sealed_total", "Completed envelopes sealed by this process",
+                    [&rt] { return static_cast<double>(rt.seal.sealed_total()); });
+  metrics.add_gauge("countersign_seal_alerts_total", "Sealing jobs that failed their last attempt (envelope left unsealed)",
+                    [&rt] { return static_cast<double>(rt.seal.alerts_total()); });
   if (!rt.mailer.uses_smtp()) {
     log_event({{"event", "email_outbox"}, {"outbox_dir", rt.mailer.settings().outbox_dir.string()},
                {"note", "no smtp.host configured: emails are written as .eml files"}});
   }
+  jobs.register_handler(std::string(certification::kFinalReviewJobKind),
+                        [&final_review](const store::Job& job) { return final_review.handle_final_review_job(job); });
+  jobs.register_handler(std::string(certification::kEnvelopeOutcomeJobKind),
+                        [&final_review](const store::Job& job) { return final_review.handle_envelope_outcome_job(job); });
+  jobs.register_handler(std::string(certification::kLaunchJobKind),
+                        [&cert_launch](const store::Job& job) { return cert_launch.handle_job(job); });
+  jobs.register_handler(std::string(certification::kPreReviewJobKind),
+                        [&cert_evidence](const store::Job& job) { return cert_evidence.run_pre_review_job(job); });
   jobs.start();
 
   Maintenance maintenance({{"sessions.purge_expired", [&rt] { return rt.sessions.purge_expired(); }},
@@ -136,6 +205,8 @@ int cmd_serve(const Config& config) {
                            {"idempotency.purge", [&rt] { return web::purge_idempotency_keys(*rt.db, rt.clock.now()); }},
                            // A safety net behind the envelope.expire jobs (e.g. one that went dead).
                            {"envelopes.expire_overdue", [&rt] { return rt.envelopes.expire_overdue(); }},
+                           // Staff hear once when a review or final clock becomes due soon / overdue.
+                           {"certification.clocks_at_risk", [&clock_watch] { return clock_watch.run(); }},
                            {"jobs.purge_done",
                             [&rt] { return store::purge_done(*rt.db, rt.clock.now() - 7LL * 24 * 3600 * kMicrosPerSecond); }}},
                           std::chrono::milliseconds(config.maintenance_interval_ms));
@@ -163,6 +234,8 @@ int cmd_serve(const Config& config) {
   // where clients reach us.
   if (config.public_url.empty()) ctx.issuer = bound_url;
   rt.envelopes.set_public_url(ctx.issuer);  // signing links in emails and embedded views
+  cert_launch.set_public_url(ctx.issuer);   // the certificate link in the launch email
+  certification::configure_notice_links(ctx.issuer);  // request links in certification emails
   log_event({{"event", "listening"},
              {"url", bound_url},
              {"port", server.port()},
@@ -170,6 +243,7 @@ int cmd_serve(const Config& config) {
              {"data_dir", config.data_dir.string()}});
   server.run();
   call_log.stop();  // every call recorded so far is written before exit
+  trace_captures.stop();
   jobs.stop();
   log_event({{"event", "stopped"}});
   shutdown_logging();

@@ -93,11 +93,20 @@ class Error {
     return std::move(*this);
   }
 
+  // Extra RFC 9457 members (§3.2 extensions) as the text of a JSON object, e.g. the `missing`
+  // list of requirements_unmet. Public like message(); Response::problem merges them in.
+  const std::string& extensions_json() const { return extensions_json_; }
+  Error&& with_extensions_json(std::string json_object) && {
+    extensions_json_ = std::move(json_object);
+    return std::move(*this);
+  }
+
  private:
   Errc errc_;
   std::string message_;
   std::string detail_;
   std::string field_;
+  std::string extensions_json_;
 };
 
 template <class T>

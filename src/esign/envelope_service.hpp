@@ -46,6 +46,11 @@ struct EsignDeps {
   identity::Directory& directory;
   std::string public_url;
   std::int64_t max_document_bytes = 25LL * 1024 * 1024;
+  // Run inside the transaction of every event esign records, right after it is stored: the
+  // certification program's final review listens for envelope.completed / envelope.declined of
+  // its certificate envelopes. An error rolls the change back, so a listener only enqueues
+  // durable work. Added with EnvelopeService::add_event_listener while wiring.
+  std::vector<std::function<Status(store::Connection&, const events::DomainEvent&)>> event_listeners{};
 };
 
 // Who acts through the API: a token acts for its account, with its user as the sender.
@@ -119,6 +124,10 @@ class EnvelopeService {
 
   // The base URL is known only once the server has bound its port (port 0 in tests).
   void set_public_url(std::string url) { deps_.public_url = std::move(url); }
+  // Register while wiring, before requests are served (see EsignDeps::event_listeners).
+  void add_event_listener(std::function<Status(store::Connection&, const events::DomainEvent&)> listener) {
+    deps_.event_listeners.push_back(std::move(listener));
+  }
   const EsignDeps& deps() const { return deps_; }
 
  private:

@@ -44,7 +44,8 @@ Status publish(store::Connection& conn, const EsignDeps& deps, const Envelope& e
   e.data = std::move(extra);
   e.data["envelope"] = envelope_summary(env);
   if (recipient) e.data["recipient"] = recipient_summary(*recipient);
-  CS_TRY(events::publish(conn, std::move(e), deps.clock));
+  auto stored = CS_TRY(events::publish(conn, std::move(e), deps.clock));
+  for (const auto& listener : deps.event_listeners) CS_CHECK(listener(conn, stored));
   return {};
 }
 

@@ -25,7 +25,13 @@ namespace cs::events {
 inline constexpr std::string_view kWebhookEventTypes[] = {
     "envelope.sent",     "envelope.delivered", "envelope.completed", "envelope.declined",
     "envelope.voided",   "envelope.expired",   "recipient.sent",     "recipient.delivered",
-    "recipient.completed", "recipient.declined"};
+    "recipient.completed", "recipient.declined",
+    // Certification requests (issue 6 §6): app-scoped events. Their account_id and envelope_id are
+    // empty; data names request_id and app_id, and fan-out picks the subscriptions of that app.
+    "certification.submitted", "certification.assigned", "certification.finding_filed",
+    "certification.changes_requested", "certification.remedied", "certification.engineer_approved",
+    "certification.final_review", "certification.certified", "certification.launched",
+    "certification.rejected", "certification.withdrawn"};
 bool is_webhook_event_type(std::string_view type);
 
 inline constexpr std::string_view kFanoutJobKind = "webhook.fanout";  // payload {"event_id": "evt_..."}

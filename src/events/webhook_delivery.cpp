@@ -34,10 +34,17 @@ std::string json_text(const nlohmann::json& j, const char* key) {
 // Subscriptions that get this account's events: enabled, and their app is active and still holds
 // an unrevoked grant on the account.
 constexpr std::string_view kFanoutSql =
-    "SELECT s.id, s.events FROM webhook_subscriptions s WHERE s.account_id = $1 AND s.enabled = 1 "
+    "SELECT s.id, s.events, s.account_id FROM webhook_subscriptions s WHERE s.account_id = $1 AND s.enabled = 1 "
     "AND EXISTS (SELECT 1 FROM apps a WHERE a.id = s.app_id AND a.status = 'active') "
     "AND EXISTS (SELECT 1 FROM oauth_grants g WHERE g.app_id = s.app_id AND g.account_id = s.account_id "
     "AND g.revoked_at IS NULL) ORDER BY s.created_at, s.id";
+// App-scoped events (certification.*, issue 6 §6) go to every enabled subscription of the app,
+// whatever account it was made on: they concern the partner's app, not an account's data.
+constexpr std::string_view kAppFanoutSql =
+    "SELECT s.id, s.events, s.account_id FROM webhook_subscriptions s WHERE s.app_id = $1 AND s.enabled = 1 "
+    "AND EXISTS (SELECT 1 FROM apps a WHERE a.id = s.app_id AND a.status = 'active') ORDER BY s.created_at, s.id";
+
+bool is_app_event(const DomainEvent& e) { return e.type.starts_with("certification.") && e.data.contains("app_id"); }
 
 }  // namespace
 
@@ -49,8 +56,8 @@ struct WebhookDispatcher::Outcome {
 nlohmann::json webhook_payload(const DomainEvent& event) {
   nlohmann::json data = event.data.is_object() ? event.data : nlohmann::json::object();
   data["event_id"] = event.id;
-  if (!data.contains("account_id")) data["account_id"] = event.account_id;
-  if (!data.contains("envelope_id")) data["envelope_id"] = event.envelope_id;
+  if (!data.contains("account_id") && !event.account_id.empty()) data["account_id"] = event.account_id;
+  if (!data.contains("envelope_id") && !event.envelope_id.empty()) data["envelope_id"] = event.envelope_id;
   if (!data.contains("recipient_id") && event.recipient_id) data["recipient_id"] = *event.recipient_id;
   return {{"type", event.type}, {"timestamp", format_rfc3339(event.occurred_at)}, {"data", std::move(data)}};
 }
@@ -65,7 +72,9 @@ Status WebhookDispatcher::fan_out(const store::Job& job) {
   return store::transact(db_, [&](store::Connection& conn) -> Status {
     auto event = CS_TRY(find_event(conn, event_id));
     if (!event) return {};  // nothing to deliver (never committed, or purged)
-    auto rows = CS_TRY(conn.query(kFanoutSql, store::params(event->account_id)));
+    auto rows = is_app_event(*event)
+                    ? CS_TRY(conn.query(kAppFanoutSql, store::params(json_text(event->data, "app_id"))))
+                    : CS_TRY(conn.query(kFanoutSql, store::params(event->account_id)));
     std::string body;
     Micros now = clock_.now();
     for (const auto& row : rows) {
@@ -90,7 +99,7 @@ Status WebhookDispatcher::fan_out(const store::Job& job) {
       CS_TRY(conn.exec("INSERT INTO webhook_deliveries (id, subscription_id, account_id, event_id, event_type, payload, "
                        "status, automatic_attempts, next_attempt_at, next_job_id, created_at, updated_at) "
                        "VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $7, $7)",
-                       store::params(id, sub.id, event->account_id, event->id, event->type, body, now, next_job)));
+                       store::params(id, sub.id, row.text(2), event->id, event->type, body, now, next_job)));
     }
     return {};
   });

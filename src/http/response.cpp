@@ -61,6 +61,14 @@ Response Response::problem(const cs::Error& error, std::string_view request_id,
   };
   if (!request_id.empty()) body["request_id"] = request_id;
   if (!error.field().empty()) body["field"] = error.field();
+  if (!error.extensions_json().empty()) {
+    auto extra = nlohmann::json::parse(error.extensions_json(), nullptr, false);
+    if (extra.is_object()) {
+      for (auto& [key, value] : extra.items()) {
+        if (!body.contains(key)) body[key] = value;
+      }
+    }
+  }
   if (!error.detail().empty()) {
     spdlog::warn("request_id={} code={} detail={}", request_id, info.code, error.detail());
   }

@@ -249,6 +249,11 @@ Result<App> AppService::update(const identity::Principal& principal, std::string
                                .partner_org_id = app.partner_org_id,
                                .details = {{"scopes", change.removed_scopes}}}));
     }
+    if (new_version && app.certified) {
+      for (const auto& hook : pending_version_hooks_) {
+        CS_CHECK(hook(conn, app, identity::Actor::user(principal.user_id, ctx)));
+      }
+    }
     return app;
   });
 }

@@ -14,6 +14,7 @@
 //     granting it immediately (verify_bearer intersects token scopes with the effective version).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,14 @@ class AppService {
   Status set_certification_status(std::string_view app_version_id, CertificationStatus status,
                                   const identity::Actor& actor);
 
+  // Runs inside update()'s transaction when a change gives an app that has a certified version
+  // a new pending version (`app` as updated: `current` is the pending one). The certification
+  // program opens the recertification request here, so the version and its request commit
+  // together. Register at wiring time, before requests are served.
+  using PendingVersionHook =
+      std::function<Status(store::Connection& conn, const App& app, const identity::Actor& actor)>;
+  void on_pending_version(PendingVersionHook hook) { pending_version_hooks_.push_back(std::move(hook)); }
+
   // Not authorised: for the OAuth endpoints and internal callers.
   Result<App> find_by_client_id(std::string_view client_id);
   Result<App> find_by_id(std::string_view app_id);
@@ -112,6 +121,7 @@ class AppService {
   audit::AuditLog& audit_;
   const crypto::TokenHasher& hasher_;
   std::shared_ptr<AccessEpoch> access_epoch_ = std::make_shared<AccessEpoch>();
+  std::vector<PendingVersionHook> pending_version_hooks_;
 };
 
 }  // namespace cs::oauth

@@ -153,7 +153,10 @@ class AuthorizationServer {
   // insufficient_scope. An empty required_scope requires none. A success is remembered for at
   // most 1 s and until anything in this process could narrow access (verification_cache.hpp,
   // access_epoch.hpp); every refusal is decided from the database.
-  Result<AccessContext> verify_bearer(std::string_view token, std::string_view required_scope);
+  // `refused_caller`, when given, receives who presented a token that verified but was refused
+  // (app_not_certified, insufficient_scope), so the call log can attribute the refusal (issue 5).
+  Result<AccessContext> verify_bearer(std::string_view token, std::string_view required_scope,
+                                      AccessContext* refused_caller = nullptr);
   // {sub, email, name, account: {id, name, environment}}
   Result<nlohmann::json> userinfo(const AccessContext& access);
 

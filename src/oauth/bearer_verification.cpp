@@ -29,11 +29,15 @@ tl::unexpected<Error> invalid_token(std::string detail) {
               std::move(detail));
 }
 
-Result<AccessContext> require_scope(AccessContext access, std::string_view required_scope) {
+// A refusal hands the caller to `refused_caller` (when given) for the call log's attribution.
+Result<AccessContext> require_scope(AccessContext access, std::string_view required_scope,
+                                    AccessContext* refused_caller) {
   if (!required_scope.empty() &&
-      std::find(access.scopes.begin(), access.scopes.end(), required_scope) == access.scopes.end())
+      std::find(access.scopes.begin(), access.scopes.end(), required_scope) == access.scopes.end()) {
+    if (refused_caller) *refused_caller = std::move(access);
     return fail(Errc::insufficient_scope,
                 "The access token does not grant the scope " + std::string(required_scope));
+  }
   return access;
 }
 
@@ -59,12 +63,13 @@ AuthorizationServer::AuthorizationServer(store::Database& db, const Clock& clock
 AuthorizationServer::~AuthorizationServer() = default;
 
 Result<AccessContext> AuthorizationServer::verify_bearer(std::string_view token,
-                                                         std::string_view required_scope) {
+                                                         std::string_view required_scope,
+                                                         AccessContext* refused_caller) {
   if (!token.starts_with(crypto::kAccessTokenPrefix)) return invalid_token("not an access token");
   std::string hash = hasher_.hash(token);
   Micros now = clock_.now();
   if (auto hit = verifications_->find(hash, now))
-    return require_scope(std::move(*hit), required_scope);
+    return require_scope(std::move(*hit), required_scope, refused_caller);
 
   // Read the epoch before the database: a change committed after this point advances it and
   // the entry below is never served.
@@ -78,9 +83,17 @@ Result<AccessContext> AuthorizationServer::verify_bearer(std::string_view token,
   if (expires_at <= now) return invalid_token("token expired");
   if (g.grant_revoked) return invalid_token("grant revoked");
   if (!g.app_active) return invalid_token("app disabled");
-  if (!allowed(g.verdict()))
+  if (!allowed(g.verdict())) {
+    if (refused_caller) {
+      refused_caller->grant_id = g.grant_id;
+      refused_caller->app_id = g.app_id;
+      refused_caller->client_id = g.client_id;
+      refused_caller->user_id = g.user_id;
+      refused_caller->account_id = g.account_id;
+    }
     return fail(Errc::app_not_certified, std::string(not_certified_message()),
                 "access rule refused app " + g.app_id + " on account " + g.account_id);
+  }
   AccessContext out;
   out.scopes = g.allowed_scopes(split_scopes(row->text(2)));
   out.token_id = row->text(0);
@@ -90,7 +103,7 @@ Result<AccessContext> AuthorizationServer::verify_bearer(std::string_view token,
   out.user_id = g.user_id;
   out.account_id = g.account_id;
   verifications_->insert(hash, out, expires_at, now, epoch);
-  auto checked = require_scope(std::move(out), required_scope);
+  auto checked = require_scope(std::move(out), required_scope, refused_caller);
   // last_used_at has a one-minute resolution; a cache hit skips this, a miss (at least once a
   // second per token) keeps it current.
   if (checked) CS_CHECK(detail::touch_grant(*lease, g, now));

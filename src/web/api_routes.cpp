@@ -9,6 +9,7 @@
 #include "identity/policy.hpp"
 #include "oauth/authorization_server.hpp"
 #include "web/api_support.hpp"
+#include "web/directory_render.hpp"
 #include "web/bearer_auth.hpp"
 #include "web/web_context.hpp"
 
@@ -84,8 +85,16 @@ Status require_settings_admin(const identity::Principal& who, std::string_view a
 void register_api_routes(http::Router& router, WebContext& ctx) {
   register_app_routes(router, ctx);
   register_envelope_routes(router, ctx);
+  register_seal_routes(router, ctx);
   register_call_routes(router, ctx);
+  register_trace_routes(router, ctx);
   register_webhook_routes(router, ctx);
+  register_cert_evidence_routes(router, ctx);
+  register_cert_request_routes(router, ctx);
+  register_cert_finish_routes(router, ctx);
+  // The requirements catalogue and the public app directory, JSON and pages (issue 6 §1, §7).
+  register_directory_routes(router, ctx);
+  register_directory_pages(router, ctx);
 
   // A token reads only the account it was granted for: any other id is "not found", so account
   // ids cannot be probed with a token.

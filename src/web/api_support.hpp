@@ -45,6 +45,27 @@ void register_envelope_routes(http::Router& router, WebContext& ctx);
 // /v1/apps/{id}/calls..., /v1/apps/{id}/rate-limits (api_call_routes.cpp, issue 5).
 void register_call_routes(http::Router& router, WebContext& ctx);
 
+// /v1/apps/{id}/trace-capture and /v1/apps/{id}/trace-captures... (api_trace_routes.cpp, issue 5 §3).
+void register_trace_routes(http::Router& router, WebContext& ctx);
+
+// /v1/certification/requests/{id}/artifacts..., /questionnaire, /instance-access..., /kickoff,
+// /dry-run, /call-log-date, /pre-review, /checks/...; GET /v1/certification/questionnaire
+// (api_cert_evidence_routes.cpp, issue 6 §2-§4).
+void register_cert_evidence_routes(http::Router& router, WebContext& ctx);
+
+// /v1/certification/requests, /{id} and /{id}/submit, /withdraw, /reject, /assignments,
+// /findings..., /remedy, /approve, /encryption-confirmation, /promotion, /history
+// (api_cert_routes.cpp, issue 6 §2).
+void register_cert_request_routes(http::Router& router, WebContext& ctx);
+
+// GET /v1/certification/metrics and /v1/certification/requests/{id}/final-review[/certificate]
+// (api_cert_finish_routes.cpp, issue 6 §2, §5).
+void register_cert_finish_routes(http::Router& router, WebContext& ctx);
+
+// GET /v1/envelopes/{id}/documents/combined and /v1/envelopes/{id}/certificate: the sealed copies
+// of a completed envelope (api_seal_routes.cpp, issue 7).
+void register_seal_routes(http::Router& router, WebContext& ctx);
+
 // /v1/webhooks, its deliveries and secret rotation (api_webhook_routes.cpp, issue 4 §4).
 void register_webhook_routes(http::Router& router, WebContext& ctx);
 

@@ -53,8 +53,14 @@ tl::expected<ApiCaller, http::Response> authenticate_api(WebContext& ctx, http::
           Error(Errc::invalid_token, "The Authorization header must be \"Bearer <access token>\""), auth.scope,
           req.request_id));
     }
-    auto access = ctx.authz.verify_bearer(*token, auth.scope);
-    if (!access) return tl::unexpected(bearer_refusal(access.error(), auth.scope, req.request_id));
+    oauth::AccessContext refused_caller;
+    auto access = ctx.authz.verify_bearer(*token, auth.scope, &refused_caller);
+    if (!access) {
+      // A token that verified but was refused (insufficient_scope, app_not_certified) still
+      // proves which app called: the refusal goes into that app's call log (issue 5).
+      if (!refused_caller.app_id.empty()) attribute_refused_call(ctx, req, refused_caller);
+      return tl::unexpected(bearer_refusal(access.error(), auth.scope, req.request_id));
+    }
     if (auto refused = admit_app_call(ctx, req, *access)) return tl::unexpected(std::move(*refused));
     return ApiCaller{std::move(*access), std::nullopt};
   }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "calllog/call_log.hpp"
+#include "calllog/trace_capture.hpp"
 #include "core/ids.hpp"
 #include "crypto/primitives.hpp"
 #include "oauth/app_service.hpp"
@@ -110,6 +111,23 @@ std::optional<http::Response> admit_app_call(WebContext& ctx, http::Request& req
   return refusal;
 }
 
+void attribute_refused_call(WebContext& ctx, http::Request& req, const oauth::AccessContext& caller) {
+  if (!ctx.calllog) return;
+  calllog::Attribution who;
+  who.app_id = caller.app_id;
+  who.client_id = caller.client_id;
+  who.account_id = caller.account_id;
+  who.user_id = caller.user_id;
+  who.auth = req.route_template.starts_with("/oauth/");
+  if (auto facts = ctx.calllog->callers().facts(caller.app_id, caller.account_id)) {
+    who.partner_org_id = facts->partner_org_id;
+    who.app_version_id = facts->app_version_id;
+  } else {
+    spdlog::warn("request_id={} call log: caller facts unavailable: {}", req.request_id, facts.error().detail());
+  }
+  req.attribution = std::move(who);
+}
+
 void CallLogObserver::attribute_client(http::Request& req, const http::Response& res) {
   // RFC 6749 §5.2: a failed client authentication is 401 invalid_client; never attributed.
   if (res.status == 401) return;
@@ -167,6 +185,27 @@ void CallLogObserver::completed(const http::Exchange& e) {
   c.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 512);
   c.polling_violation = who->polling_violation;
   ctx_.calllog->recorder().submit(std::move(c));
+  if (ctx_.traces) capture(e, who->app_id);
+}
+
+void CallLogObserver::capture(const http::Exchange& e, const std::string& app_id) {
+  // One atomic load for apps without a capture; the copies below only for captured calls.
+  auto capture_id = ctx_.traces->capture_for(app_id, e.request.received_at);
+  if (!capture_id) return;
+  calllog::CapturedExchange x;
+  x.capture_id = std::move(*capture_id);
+  x.at = e.request.received_at;
+  x.request_id = e.request.request_id;
+  x.method = e.request.method;
+  x.target = e.request.target;
+  x.status = e.response.status;
+  x.latency_us = e.latency.count();
+  x.request_headers = e.request.headers;
+  x.request_body = e.request.body;
+  x.response_headers = e.response.headers;
+  x.response_streamed = static_cast<bool>(e.response.stream);
+  if (!x.response_streamed) x.response_body = e.response.body;
+  ctx_.traces->submit(std::move(x));
 }
 
 }  // namespace cs::web

@@ -7,9 +7,15 @@
 //    handler then answers: 2xx, 4xx, 429, polling refusals, 5xx);
 //  * every POST /oauth/token, /oauth/revoke and /oauth/introspect whose client authenticated
 //    (tagged auth, like userinfo).
+//  * every refusal of a token that verified but may not be used here: 403 insufficient_scope and
+//    403 app_not_certified (attributed to the token's app, not counted against its rate limits).
 // Not recorded: requests with no, unknown, expired or revoked tokens, or failing client
 // authentication: nothing proves which app sent them, and attributing them to a claimed app
 // would let anyone write into any app's log. Session (console) requests are not app calls.
+//
+// Trace capture (issue 5 §3): while the app has an active capture (calllog/trace_capture.hpp),
+// completed() also hands the full exchange (headers and bodies as written) to the capture's
+// queue; redaction and storage happen on its writer thread, never on the io thread.
 #pragma once
 
 #include <optional>
@@ -27,6 +33,10 @@ struct WebContext;
 // the call must not proceed; the refusal is recorded too.
 std::optional<http::Response> admit_app_call(WebContext& ctx, http::Request& req, const oauth::AccessContext& access);
 
+// Called by authenticate_api when verify_bearer refused a token that did verify
+// (insufficient_scope, app_not_certified): the refusal is recorded as the app's call.
+void attribute_refused_call(WebContext& ctx, http::Request& req, const oauth::AccessContext& caller);
+
 class CallLogObserver final : public http::ExchangeObserver {
  public:
   explicit CallLogObserver(WebContext& ctx) : ctx_(ctx) {}
@@ -35,6 +45,7 @@ class CallLogObserver final : public http::ExchangeObserver {
 
  private:
   void attribute_client(http::Request& req, const http::Response& res);
+  void capture(const http::Exchange& exchange, const std::string& app_id);
   WebContext& ctx_;
 };
 

@@ -23,6 +23,7 @@ class AuthorizationServer;
 
 namespace cs::calllog {
 class CallLog;
+class TraceCaptures;
 }  // namespace cs::calllog
 
 namespace cs::esign {
@@ -30,9 +31,23 @@ class EnvelopeService;
 class SigningService;
 }  // namespace cs::esign
 
+namespace cs::certification {
+class EvidenceService;
+class RequestService;
+class FinalReview;
+}  // namespace cs::certification
+
 namespace cs::events {
 class WebhookService;
 }  // namespace cs::events
+
+namespace cs::directory {
+class AppDirectory;
+}  // namespace cs::directory
+
+namespace cs::seal {
+class SealService;
+}  // namespace cs::seal
 
 namespace cs::web {
 
@@ -59,6 +74,21 @@ struct WebContext {
   std::int64_t max_document_bytes = 25LL * 1024 * 1024;  // Config::esign_max_document_bytes
   // /v1/webhooks (issue 4 §4); the routes answer 503 when unset.
   events::WebhookService* webhooks = nullptr;
+  // The sealed copies of completed envelopes (issue 7); the seal routes answer 503 when unset.
+  seal::SealService* seal = nullptr;
+  // Trace capture (issue 5 §3); null: nothing is captured and the trace-capture routes answer 503.
+  calllog::TraceCaptures* traces = nullptr;
+  // The public app directory and partner listings (issue 6 §7); the directory routes and pages
+  // answer 503 when unset.
+  directory::AppDirectory* app_directory = nullptr;
+  // Certification evidence (issue 6 §2-§4); the evidence routes answer 503 when unset.
+  certification::EvidenceService* evidence = nullptr;
+  // Certification requests, assignments, findings (issue 6 §2); the request routes answer 503
+  // when unset.
+  certification::RequestService* cert_requests = nullptr;
+  // Final review, the certificate and GET /v1/certification/metrics (issue 6 §2, §5); those
+  // routes answer 503 when unset.
+  certification::FinalReview* final_review = nullptr;
 };
 
 // GET /healthz (liveness), GET /readyz (database reachable, migrations current), GET /metrics.

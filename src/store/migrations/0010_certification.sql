@@ -52,7 +52,9 @@ CREATE INDEX cert_requests_envelope ON cert_requests (certification_envelope_id)
 -- Every transition and decision, in order: what partners and staff see as the timeline. The
 -- hash-chained audit log holds the same facts for tamper evidence.
 CREATE TABLE cert_request_history (
-  id          TEXT PRIMARY KEY,                          -- crh_...
+  seq         {{AUTOINCREMENT_PK}},                      -- the timeline's order (one transaction
+                                                         -- may append several lines at one `at`)
+  id          TEXT NOT NULL UNIQUE,                      -- crh_...
   request_id  TEXT NOT NULL REFERENCES cert_requests (id),
   at          BIGINT NOT NULL,
   actor_type  TEXT NOT NULL,                             -- user | system | operator
@@ -63,7 +65,7 @@ CREATE TABLE cert_request_history (
   reason      TEXT,
   detail      TEXT NOT NULL DEFAULT '{}'                 -- JSON
 );
-CREATE INDEX cert_request_history_request ON cert_request_history (request_id, at, id);
+CREATE INDEX cert_request_history_request ON cert_request_history (request_id, seq);
 
 -- Staff assigned to a request: one certification engineer, one security reviewer, and at final
 -- review one final approver. Reassignment ends the old row (unassigned_at) and adds a new one.

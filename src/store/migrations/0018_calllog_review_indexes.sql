@@ -1,0 +1,13 @@
+-- Call-log indexes for sustained ingest on SQLite (issue 5 budget: >= 200,000 rows/s batched;
+-- bench/calllog measures it). Owned by src/calllog.
+--
+-- On SQLite every page an insert touches is written whole to the WAL at commit. Calls arrive in
+-- time order, so (app_id, at, id) grows at one edge per app, but (app_id, resource_id, at) takes
+-- each new row at a random place: a 4,096-row batch dirtied about as many index pages as it had
+-- rows, and ingest fell to a fifth of what it is without that index. SQLite therefore serves the
+-- resource filter from the time index instead, which now carries resource_id so the filter is
+-- decided on index entries (no table reads for calls of other envelopes). PostgreSQL logs
+-- row-level changes and keeps one small index per daily partition, so it keeps both indexes.
+--@sqlite DROP INDEX api_calls_app_resource;
+--@sqlite DROP INDEX api_calls_app_at;
+--@sqlite CREATE INDEX api_calls_app_at ON api_calls (app_id, at, id, resource_id);
