@@ -8,7 +8,7 @@
 #include <regex>
 #include <unordered_set>
 
-#include "certification/catalogue_files.hpp"
+#include "certification/embedded_toml_files.hpp"
 
 namespace cs::certification {
 namespace {

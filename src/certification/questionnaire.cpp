@@ -9,7 +9,7 @@
 #include <set>
 #include <utility>
 
-#include "certification/questionnaire_files.hpp"
+#include "certification/embedded_toml_files.hpp"
 #include "core/utf8.hpp"
 #include "store/params.hpp"
 

@@ -18,36 +18,16 @@
 #include "seal/cms.hpp"
 #include "seal/pades.hpp"
 #include "seal/signing_identity.hpp"
+#include "shell_support.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 namespace cs::seal::testing {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-inline CommandResult run(const std::string& command) {
-  CommandResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using shell::CommandResult;
+using shell::read_file;
+using shell::run;
+using shell::write_file;
 
 // pdfsig's verdict on one file: valid signature and whether it covers the whole document.
 struct PdfsigVerdict {

@@ -20,35 +20,15 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include "esign/sample_pdf.hpp"
+#include "shell_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace cs::seal::render_testing {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-inline CommandResult run(const std::string& command) {
-  CommandResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using shell::CommandResult;
+using shell::read_file;
+using shell::run;
+using shell::write_file;
 
 // Page geometry of a fixture page: the MediaBox, an optional CropBox and /Rotate.
 struct FixturePage {
