@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "esign/sample_pdf.hpp"
+
 namespace cs::certification {
 
 namespace {
@@ -90,22 +92,7 @@ std::string assemble(const std::vector<std::string>& contents) {
     objects.push_back("<< /Length " + std::to_string(contents[i].size()) + " >>\nstream\n" +
                       contents[i] + "endstream");
   }
-  std::string out = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  std::size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (auto off : offsets) {
-    char line[24];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-  return out;
+  return esign::write_pdf(objects);
 }
 
 }  // namespace

@@ -39,6 +39,10 @@ std::string sample_pdf(std::string_view title, const std::vector<PageSize>& page
                       "] /Resources << /Font << /F1 3 0 R >> >> /Contents " + std::to_string(5 + 2 * i) + " 0 R >>");
     objects.push_back("<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream");
   }
+  return write_pdf(objects);
+}
+
+std::string write_pdf(const std::vector<std::string>& objects) {
   std::string out = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
   std::vector<std::size_t> offsets;
   for (std::size_t i = 0; i < objects.size(); ++i) {

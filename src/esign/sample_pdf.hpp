@@ -12,4 +12,9 @@ namespace cs::esign {
 
 std::string sample_pdf(std::string_view title, const std::vector<PageSize>& pages = {{612, 792}});
 
+// Serialises `objects` (object i+1 is objects[i]; object 1 is the catalog) as a classic PDF with
+// a cross-reference table. For PDFs generated from scratch (the sample, the certification
+// certificate).
+std::string write_pdf(const std::vector<std::string>& objects);
+
 }  // namespace cs::esign

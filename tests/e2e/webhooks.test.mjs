@@ -61,10 +61,13 @@ test('sending an envelope delivers signed envelope.sent and recipient.sent event
   assert.equal(delivery.payload.data.account_id, server.demo.accounts.sandbox.id);
   assert.ok(receiver.deliveries.every((d) => d.verified), 'every delivery verifies');
 
-  // The delivery log tells the same story.
-  const log = await api('GET', `/v1/webhooks/${hook.id}/deliveries?limit=100`);
-  assert.equal(log.status, 200);
-  const entry = log.body.data.find((d) => d.id === delivery.id);
+  // The delivery log tells the same story. The receiver sees the delivery before the server has
+  // stored the attempt's outcome, so read the log until the entry is no longer pending.
+  const entry = await eventually(async () => {
+    const log = await api('GET', `/v1/webhooks/${hook.id}/deliveries?limit=100`);
+    const found = log.body.data.find((d) => d.id === delivery.id);
+    return found && found.status !== 'pending' ? found : null;
+  }, { what: 'the envelope.sent delivery to be settled' });
   assert.equal(entry.status, 'succeeded');
   assert.equal(entry.attempts.length, 1);
   assert.equal(entry.attempts[0].status_code, 204);
