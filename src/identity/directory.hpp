@@ -50,7 +50,14 @@ struct Account {
   bool allow_uncertified_apps = false;
   Micros created_at = 0;
   Micros updated_at = 0;
+  // How dates appear in this account's completed documents (issue 7): one of kDateFormats.
+  std::string date_format = "YYYY-MM-DD";
 };
+
+// The date patterns an account may choose (accounts.date_format, migration 0015).
+inline constexpr std::string_view kDateFormats[] = {"YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY",
+                                                    "DD.MM.YYYY", "D MMMM YYYY", "MMMM D, YYYY"};
+bool is_date_format(std::string_view pattern);
 
 // A user as the rest of the system sees it: the password hash never leaves the identity module.
 struct User {
@@ -118,6 +125,10 @@ class Directory {
   // change is audited with the old and new value; setting the current value writes nothing.
   Result<Account> set_allow_uncertified_apps(const Principal& actor, std::string_view account_id,
                                              bool allow, const RequestContext& request);
+  // The account's date format for completed documents; same authorisation and audit as the
+  // access setting. A pattern outside kDateFormats is Errc::validation_failed ("date_format").
+  Result<Account> set_date_format(const Principal& actor, std::string_view account_id,
+                                  std::string_view date_format, const RequestContext& request);
   // Called with the account id after every set_allow_uncertified_apps() that got past
   // authorisation, once its transaction has ended. The OAuth bearer cache registers here (its
   // AuthorizationServer constructor), so turning the setting off applies to the very next API

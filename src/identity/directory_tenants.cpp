@@ -1,4 +1,5 @@
-// Directory: partner orgs, accounts and the account's security setting.
+// Directory: partner orgs, accounts and the account's settings.
+#include <algorithm>
 #include <string>
 
 #include "core/ids.hpp"
@@ -148,6 +149,42 @@ Result<Account> Directory::set_allow_uncertified_apps(const Principal& actor,
   });
   for (const auto& listener : access_setting_listeners_) listener(account_id);
   return result;
+}
+
+bool is_date_format(std::string_view pattern) {
+  return std::find(std::begin(kDateFormats), std::end(kDateFormats), pattern) != std::end(kDateFormats);
+}
+
+Result<Account> Directory::set_date_format(const Principal& actor, std::string_view account_id,
+                                           std::string_view date_format, const RequestContext& request) {
+  CS_CHECK(
+      require(actor, Action::account_manage_settings, Resource::account(std::string(account_id))));
+  if (!is_date_format(date_format)) {
+    return fail(Error(Errc::validation_failed, "date_format must be one of the supported patterns")
+                    .with_field("date_format"));
+  }
+  Micros now = clock_.now();
+  return store::transact(db_, [&](store::Connection& conn) -> Result<Account> {
+    auto current = CS_TRY(conn.query_one(
+        "SELECT " + std::string(detail::kAccountColumns) + " FROM accounts WHERE id = $1",
+        params(account_id)));
+    if (!current) return detail::not_found("Account");
+    Account before = detail::account_from_row(*current);
+    if (before.date_format == date_format) return before;
+    auto changed = CS_TRY(conn.query_one("UPDATE accounts SET date_format = $1, updated_at = $2 WHERE id = $3 "
+                                         "RETURNING " + std::string(detail::kAccountColumns),
+                                         params(date_format, now, account_id)));
+    Account account = detail::account_from_row(*changed);
+    CS_CHECK(detail::record(
+        audit_, conn, Actor::user(actor.user_id, request),
+        {.action = "account.settings.changed",
+         .target_type = "account",
+         .target_id = account.id,
+         .account_id = account.id,
+         .partner_org_id = account.partner_org_id.value_or(""),
+         .details = {{"setting", "date_format"}, {"old", before.date_format}, {"new", account.date_format}}}));
+    return account;
+  });
 }
 
 void Directory::on_access_setting_changed(std::function<void(std::string_view)> listener) {

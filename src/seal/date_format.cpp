@@ -17,10 +17,6 @@ bool digits(std::string_view s) {
 
 }  // namespace
 
-bool is_date_format(std::string_view pattern) {
-  return std::find(std::begin(kDateFormats), std::end(kDateFormats), pattern) != std::end(kDateFormats);
-}
-
 std::string format_date(std::string_view iso, std::string_view pattern) {
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-' || !digits(iso.substr(0, 4)) || !digits(iso.substr(5, 2)) ||
       !digits(iso.substr(8, 2))) {

@@ -5,13 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "identity/directory.hpp"
+
 namespace cs::seal {
 
 inline constexpr std::string_view kDefaultDateFormat = "YYYY-MM-DD";
-inline constexpr std::string_view kDateFormats[] = {"YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY",
-                                                    "DD.MM.YYYY", "D MMMM YYYY", "MMMM D, YYYY"};
-
-bool is_date_format(std::string_view pattern);
+// The patterns are the account setting's (identity::Directory::set_date_format).
+using identity::is_date_format;
+using identity::kDateFormats;
 
 // `iso_date` (YYYY-MM-DD) in `pattern`; anything that is not such a date, or an unknown
 // pattern, is answered unchanged rather than guessed at.

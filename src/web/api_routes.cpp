@@ -65,6 +65,7 @@ nlohmann::json account_json(const identity::Account& a) {
   return {{"id", a.id},
           {"name", a.name},
           {"environment", std::string(identity::to_string(a.environment))},
+          {"date_format", a.date_format},
           {"created_at", format_rfc3339(a.created_at)}};
 }
 
@@ -135,6 +136,27 @@ void register_api_routes(http::Router& router, WebContext& ctx) {
     if (!account) return problem(account.error(), req);
     return http::Response::json(200, security_json(*account));
   });
+
+  // How dates appear in the account's completed documents (issue 7: date fields are drawn in
+  // this format when an envelope is sealed).
+  router.add("PATCH", "/v1/accounts/{id}/settings/documents", http::RouteOptions{.max_body = kMaxSettingsBody},
+             [&ctx](http::Request& req) {
+               auto caller = authenticate_api(ctx, req, {.scope = {}, .bearer = false, .session = true});
+               if (!caller) return std::move(caller.error());
+               const auto& who = caller->session->principal;
+               auto allowed = require_settings_admin(who, req.param("id"));
+               if (!allowed) return problem(allowed.error(), req);
+               auto body = http::parse_json_object(req);
+               if (!body) return problem(body.error(), req);
+               if (auto unknown = http::reject_unknown_fields(*body, {"date_format"}); !unknown) {
+                 return problem(unknown.error(), req);
+               }
+               auto format = http::required_string(*body, "date_format");
+               if (!format) return problem(format.error(), req);
+               auto account = ctx.directory.set_date_format(who, req.param("id"), *format, audit_context(req));
+               if (!account) return problem(account.error(), req);
+               return http::Response::json(200, {{"account_id", account->id}, {"date_format", account->date_format}});
+             });
 
   router.add("PATCH", "/v1/accounts/{id}/settings/security", http::RouteOptions{.max_body = kMaxSettingsBody},
              [&ctx](http::Request& req) {

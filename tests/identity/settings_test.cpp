@@ -112,6 +112,39 @@ TEST_P(AccountSettingTest, StaffCannotChangeACustomersSetting) {
   EXPECT_FALSE(stored_flag(globex_.id));
 }
 
+// The account's date format for completed documents (issue 7): admins only, validated, audited.
+TEST_P(AccountSettingTest, DateFormatIsAnAdminSettingAndAudited) {
+  EXPECT_EQ(directory().get_account(globex_.id)->date_format, "YYYY-MM-DD");
+  auto set = directory().set_date_format(admin_, globex_.id, "DD.MM.YYYY", request_);
+  ASSERT_TRUE(set) << set.error().detail();
+  EXPECT_EQ(set->date_format, "DD.MM.YYYY");
+  EXPECT_EQ(directory().get_account(globex_.id)->date_format, "DD.MM.YYYY");
+  EXPECT_EQ(directory().get_account(other_.id)->date_format, "YYYY-MM-DD");
+  auto entries = audit_entries("account.settings.changed");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].fields.details["setting"], "date_format");
+  EXPECT_EQ(entries[0].fields.details["old"], "YYYY-MM-DD");
+  EXPECT_EQ(entries[0].fields.details["new"], "DD.MM.YYYY");
+
+  auto before = count("audit_log");
+  auto same = directory().set_date_format(admin_, globex_.id, "DD.MM.YYYY", request_);
+  ASSERT_TRUE(same);
+  EXPECT_EQ(count("audit_log"), before);
+
+  auto bad = directory().set_date_format(admin_, globex_.id, "YY/M/D", request_);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().errc(), Errc::validation_failed);
+  EXPECT_EQ(bad.error().field(), "date_format");
+  auto by_sender = directory().set_date_format(sender_, globex_.id, "MM/DD/YYYY", request_);
+  ASSERT_FALSE(by_sender);
+  EXPECT_EQ(by_sender.error().errc(), Errc::forbidden);
+  auto by_other = directory().set_date_format(other_admin_, globex_.id, "MM/DD/YYYY", request_);
+  ASSERT_FALSE(by_other);
+  EXPECT_EQ(by_other.error().errc(), Errc::not_found);
+  EXPECT_EQ(directory().get_account(globex_.id)->date_format, "DD.MM.YYYY");
+  EXPECT_EQ(count("audit_log"), before);
+}
+
 CS_INSTANTIATE_BOTH_BACKENDS(AccountSettingTest);
 
 }  // namespace

@@ -11,7 +11,7 @@ PartnerOrg partner_org_from_row(const store::Row& row) {
 Account account_from_row(const store::Row& row) {
   return {row.text(0),     row.text(1),       parse_environment(row.text(2)).value(),
           row.opt_text(3), row.int64(4) != 0, row.int64(5),
-          row.int64(6)};
+          row.int64(6),    row.text(7)};
 }
 
 User user_from_row(const store::Row& row) {

@@ -27,7 +27,7 @@ namespace cs::identity::detail {
 inline constexpr std::string_view kPartnerOrgColumns =
     "id, name, professional_services, created_at, updated_at";
 inline constexpr std::string_view kAccountColumns =
-    "id, name, environment, partner_org_id, allow_uncertified_apps, created_at, updated_at";
+    "id, name, environment, partner_org_id, allow_uncertified_apps, created_at, updated_at, date_format";
 inline constexpr std::string_view kUserColumns =
     "id, email, name, status, failed_login_count, locked_until, last_login_at, created_at, "
     "updated_at";
