@@ -81,6 +81,28 @@ Status require_settings_admin(const identity::Principal& who, std::string_view a
   return identity::require(who, identity::Action::account_manage_settings, identity::Resource::account(std::string(account_id)));
 }
 
+// A settings change: a signed-in account admin (require_settings_admin) sending a JSON object
+// with only `fields`. Answers the principal and the body, or the problem response.
+struct SettingsChange {
+  identity::Principal who;
+  nlohmann::json body;
+};
+tl::expected<SettingsChange, http::Response> settings_change(WebContext& ctx, http::Request& req,
+                                                             std::initializer_list<std::string_view> fields) {
+  auto caller = authenticate_api(ctx, req, {.scope = {}, .bearer = false, .session = true});
+  if (!caller) return tl::unexpected(std::move(caller.error()));
+  const auto& who = caller->session->principal;
+  if (auto allowed = require_settings_admin(who, req.param("id")); !allowed) {
+    return tl::unexpected(problem(allowed.error(), req));
+  }
+  auto body = http::parse_json_object(req);
+  if (!body) return tl::unexpected(problem(body.error(), req));
+  if (auto unknown = http::reject_unknown_fields(*body, fields); !unknown) {
+    return tl::unexpected(problem(unknown.error(), req));
+  }
+  return SettingsChange{who, std::move(*body)};
+}
+
 }  // namespace
 
 void register_api_routes(http::Router& router, WebContext& ctx) {
@@ -141,36 +163,21 @@ void register_api_routes(http::Router& router, WebContext& ctx) {
   // this format when an envelope is sealed).
   router.add("PATCH", "/v1/accounts/{id}/settings/documents", http::RouteOptions{.max_body = kMaxSettingsBody},
              [&ctx](http::Request& req) {
-               auto caller = authenticate_api(ctx, req, {.scope = {}, .bearer = false, .session = true});
-               if (!caller) return std::move(caller.error());
-               const auto& who = caller->session->principal;
-               auto allowed = require_settings_admin(who, req.param("id"));
-               if (!allowed) return problem(allowed.error(), req);
-               auto body = http::parse_json_object(req);
-               if (!body) return problem(body.error(), req);
-               if (auto unknown = http::reject_unknown_fields(*body, {"date_format"}); !unknown) {
-                 return problem(unknown.error(), req);
-               }
-               auto format = http::required_string(*body, "date_format");
+               auto change = settings_change(ctx, req, {"date_format"});
+               if (!change) return std::move(change.error());
+               auto format = http::required_string(change->body, "date_format");
                if (!format) return problem(format.error(), req);
-               auto account = ctx.directory.set_date_format(who, req.param("id"), *format, audit_context(req));
+               auto account = ctx.directory.set_date_format(change->who, req.param("id"), *format, audit_context(req));
                if (!account) return problem(account.error(), req);
                return http::Response::json(200, {{"account_id", account->id}, {"date_format", account->date_format}});
              });
 
   router.add("PATCH", "/v1/accounts/{id}/settings/security", http::RouteOptions{.max_body = kMaxSettingsBody},
              [&ctx](http::Request& req) {
-               auto caller = authenticate_api(ctx, req, {.scope = {}, .bearer = false, .session = true});
-               if (!caller) return std::move(caller.error());
-               const auto& who = caller->session->principal;
-               auto allowed = require_settings_admin(who, req.param("id"));
-               if (!allowed) return problem(allowed.error(), req);
-               auto body = http::parse_json_object(req);
-               if (!body) return problem(body.error(), req);
-               if (auto unknown = http::reject_unknown_fields(*body, {"allow_uncertified_apps"}); !unknown) {
-                 return problem(unknown.error(), req);
-               }
-               auto allow = http::required_bool(*body, "allow_uncertified_apps");
+               auto change = settings_change(ctx, req, {"allow_uncertified_apps"});
+               if (!change) return std::move(change.error());
+               const auto& who = change->who;
+               auto allow = http::required_bool(change->body, "allow_uncertified_apps");
                if (!allow) return problem(allow.error(), req);
                auto account = ctx.directory.set_allow_uncertified_apps(who, req.param("id"), *allow, audit_context(req));
                if (!account) return problem(account.error(), req);

@@ -379,6 +379,37 @@ TEST_F(OAuthApiTest, SecuritySettingsRefuseBadInputAndOtherUsers) {
   EXPECT_FALSE(d.get(settings, {{"Cookie", admin.header()}}).json()["allow_uncertified_apps"].get<bool>());
 }
 
+// The account's date format for completed documents (issue 7): same guard as the security
+// settings, and the account resource shows the choice.
+TEST_F(OAuthApiTest, DocumentSettingsSetTheDateFormat) {
+  auto d = driver();
+  auto production = w().account("production");
+  auto settings = "/v1/accounts/" + production + "/settings/documents";
+  auto admin = sign_in("production_admin");
+  auto csrf = d.session_csrf(admin);
+  auto patch = [&](const CookieJar& jar, const std::string& body, const std::string& token) {
+    std::vector<std::pair<std::string, std::string>> h{{"Content-Type", "application/json"}, {"Cookie", jar.header()}};
+    if (!token.empty()) h.emplace_back("X-CSRF-Token", token);
+    return d.send("PATCH", settings, body, h);
+  };
+  auto bad = patch(admin, R"({"date_format":"YY/M/D"})", csrf);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.json()["field"], "date_format");
+  EXPECT_EQ(patch(admin, R"({"date_format":"DD.MM.YYYY","x":1})", csrf).json()["code"], "unknown_field");
+  EXPECT_EQ(patch(admin, R"({"date_format":"DD.MM.YYYY"})", "").json()["code"], "csrf_failed");
+  auto sender = sign_in("production_sender");
+  EXPECT_EQ(patch(sender, R"({"date_format":"DD.MM.YYYY"})", d.session_csrf(sender)).status, 403);
+  auto stranger = sign_in("sandbox_admin");
+  EXPECT_EQ(patch(stranger, R"({"date_format":"DD.MM.YYYY"})", d.session_csrf(stranger)).status, 404);
+
+  auto ok = patch(admin, R"({"date_format":"DD.MM.YYYY"})", csrf);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["date_format"], "DD.MM.YYYY");
+  auto account = d.get("/v1/accounts/" + production, {{"Cookie", admin.header()}});
+  ASSERT_EQ(account.status, 200) << account.body;
+  EXPECT_EQ(account.json()["date_format"], "DD.MM.YYYY");
+}
+
 TEST_F(OAuthApiTest, IntrospectionOfAnotherClientsTokenReadsInactive) {
   auto d = driver();
   auto jar = sign_in("sandbox_admin");
