@@ -243,6 +243,43 @@ TEST_P(RequestServiceTest, EveryIllegalTransitionAnswersInvalidTransitionAndChan
   EXPECT_TRUE(service_->open(who(partner_), app_.id, as(partner_)));
 }
 
+// The service applies the lifecycle graph from every state, not only from draft: each edge the
+// graph lacks answers invalid_transition and writes nothing.
+TEST_P(RequestServiceTest, NoStateAcceptsAnEdgeTheGraphLacks) {
+  auto r = service_->open(who(partner_), app_.id, as(partner_)).value();
+  const State states[] = {State::draft,          State::submitted,           State::in_review,
+                          State::changes_requested, State::remedied,        State::engineer_approved,
+                          State::promotion_requested, State::final_review,  State::certified,
+                          State::launched,       State::withdrawn,           State::rejected};
+  const Action actions[] = {Action::submit,      Action::assign,             Action::request_changes,
+                            Action::remedy,      Action::approve,            Action::request_promotion,
+                            Action::start_final_review, Action::certify,     Action::decline,
+                            Action::launch,      Action::withdraw,           Action::reject};
+  int refused_edges = 0;
+  for (State from : states) {
+    {
+      auto conn = lease();
+      ASSERT_TRUE(conn->exec("UPDATE cert_requests SET state = $1 WHERE id = $2",
+                             store::params(std::string(to_string(from)), r.id)));
+    }
+    auto lines = history_lines(r.id);
+    for (Action a : actions) {
+      if (next_state(from, a)) continue;
+      auto conn = lease();
+      auto refused = service_->transition(*conn, r.id, a, as(manager_), "because");
+      ASSERT_FALSE(refused) << to_string(from) << " " << to_string(a);
+      EXPECT_EQ(refused.error().errc(), Errc::invalid_transition) << to_string(from) << " " << to_string(a);
+      ++refused_edges;
+    }
+    EXPECT_EQ(history_lines(r.id), lines) << to_string(from);
+    auto conn = lease();
+    auto state = conn->query_one("SELECT state FROM cert_requests WHERE id = $1", store::params(r.id));
+    ASSERT_TRUE(state && *state);
+    EXPECT_EQ((*state)->text(0), to_string(from));
+  }
+  EXPECT_GT(refused_edges, 100);  // 144 pairs, of which the graph allows only a handful
+}
+
 TEST_P(RequestServiceTest, RejectNeedsStaffAndAReason) {
   Request r = in_review();
   EXPECT_EQ(service_->reject(who(partner_), r.id, "x", as(partner_)).error().errc(), Errc::forbidden);
