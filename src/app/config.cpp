@@ -119,6 +119,7 @@ const std::vector<Setting>& settings() {
       text_setting("webhooks.retry_schedule", "COUNTERSIGN_WEBHOOKS_RETRY_SCHEDULE", &Config::webhooks_retry_schedule),
       int_setting("calllog.queue_capacity", "COUNTERSIGN_CALLLOG_QUEUE_CAPACITY", &Config::calllog_queue_capacity),
       int_setting("calllog.retention_days", "COUNTERSIGN_CALLLOG_RETENTION_DAYS", &Config::calllog_retention_days),
+      bool_setting("calllog.record", "COUNTERSIGN_CALLLOG_RECORD", &Config::calllog_record),
       int_setting("ratelimit.hourly", "COUNTERSIGN_RATELIMIT_HOURLY", &Config::ratelimit_hourly),
       int_setting("ratelimit.burst_production", "COUNTERSIGN_RATELIMIT_BURST_PRODUCTION",
                   &Config::ratelimit_burst_production),
@@ -138,6 +139,8 @@ const std::vector<Setting>& settings() {
       text_setting("seal.tsa_url", "COUNTERSIGN_SEAL_TSA_URL", &Config::seal_tsa_url),
       text_setting("log.level", "COUNTERSIGN_LOG_LEVEL", &Config::log_level),
       bool_setting("log.access_log", "COUNTERSIGN_ACCESS_LOG", &Config::access_log),
+      text_setting("testing.clock_offset_file", "COUNTERSIGN_TESTING_CLOCK_OFFSET_FILE",
+                   &Config::testing_clock_offset_file),
   };
   return kSettings;
 }

@@ -66,6 +66,7 @@ struct Config {
   // [calllog] (issue 5)
   std::int64_t calllog_queue_capacity = 65536;  // entries waiting for the batching writer
   std::int64_t calllog_retention_days = 90;
+  bool calllog_record = true;  // false: /v1 and /oauth calls are not recorded (benchmarks only)
   // [ratelimit] (issue 5 §4): defaults; staff can override per app
   std::int64_t ratelimit_hourly = 3000;
   std::int64_t ratelimit_burst_production = 500;  // per 30 s
@@ -84,6 +85,10 @@ struct Config {
   // [log]
   std::string log_level = "info";
   bool access_log = true;
+  // [testing] A file holding a whole number of seconds the server's clock runs ahead of the
+  // system clock (re-read when the file changes). Empty: the system clock. End-to-end tests
+  // only; the server logs a warning at start when it is set.
+  std::string testing_clock_offset_file;
 
   std::string host() const;
   std::uint16_t port() const;
