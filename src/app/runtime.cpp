@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/offset_file_clock.hpp"
 #include "crypto/primitives.hpp"
 #include "seal/seal_job.hpp"
 #include "certification/catalogue.hpp"
@@ -36,8 +37,15 @@ events::WebhookOptions webhook_options(const Config& config) {
   return o;
 }
 
+std::unique_ptr<Clock> make_clock(const Config& config) {
+  if (config.testing_clock_offset_file.empty()) return std::make_unique<SystemClock>();
+  return std::make_unique<OffsetFileClock>(std::filesystem::path(config.testing_clock_offset_file));
+}
+
 Runtime::Runtime(Config cfg, crypto::KeyRing ring, std::unique_ptr<store::Database> database)
     : config(std::move(cfg)),
+      clock_owner(make_clock(config)),
+      clock(*clock_owner),
       keys(std::move(ring)),
       db(std::move(database)),
       blobs(config.data_dir / "blobs", static_cast<std::uint64_t>(config.blob_max_bytes)),
@@ -79,14 +87,14 @@ Result<std::unique_ptr<Runtime>> open_runtime(const Config& config) {
   auto db = store::open_database(options);
   if (!db) return fail(db.error());
   CS_CHECK(store::migrate(**db));
+  auto runtime = std::make_unique<Runtime>(config, std::move(*keys), std::move(*db));
   // Issue 6 §1: every embedded requirements catalogue version is stored once; a published version
   // whose text changed stops the start (publish a new version instead).
   {
-    auto lease = (*db)->connect();
+    auto lease = runtime->db->connect();
     if (!lease) return fail(lease.error());
-    CS_CHECK(certification::store_catalogues(**lease, SystemClock().now()));
+    CS_CHECK(certification::store_catalogues(**lease, runtime->clock.now()));
   }
-  auto runtime = std::make_unique<Runtime>(config, std::move(*keys), std::move(*db));
   // After `countersign keys rotate` (another process), values under the new key make the
   // cipher re-read the key file once (rate-limited) instead of failing until a restart.
   if (config.master_keys.empty()) {

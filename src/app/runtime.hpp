@@ -31,7 +31,10 @@ struct Runtime {
   Runtime(Config config, crypto::KeyRing keys, std::unique_ptr<store::Database> db);
 
   Config config;
-  SystemClock clock;
+  // The one clock of every service built here and in `serve`: the system clock, or under
+  // `testing.clock_offset_file` (end-to-end tests only) the system clock plus the file's offset.
+  std::unique_ptr<Clock> clock_owner;
+  const Clock& clock;
   crypto::KeyRing keys;
   std::unique_ptr<store::Database> db;
   store::FileBlobStore blobs;
@@ -53,6 +56,9 @@ struct Runtime {
   // envelope.completed enqueues envelope.seal in its own transaction (seal/seal_job.hpp).
   seal::SealService seal;
 };
+
+// SystemClock, or an OffsetFileClock when `testing.clock_offset_file` is set.
+std::unique_ptr<Clock> make_clock(const Config& config);
 
 // Loads (or, on first run, creates) the key ring, opens the database and applies pending
 // migrations. Fails with a message fit for the operator.
