@@ -2,7 +2,9 @@
 //   list [--state S]                  requests, newest first
 //   show ID                           one request: clocks, assignments, open findings, the
 //                                     configuration difference of a recertification
-//   assign ID --role R [--user U]     assign staff (without --user: the least loaded holder)
+//   assign ID --role R [--user U]     assign staff (without --user: the least loaded holder;
+//                                     a final approver reassigned in final review gets a new
+//                                     certificate envelope and the old one is voided)
 //   history ID                        the request's timeline
 //   metrics                           GET /v1/certification/metrics' numbers
 // The operator acts on every tenant (no principal): writes go through RequestService's unscoped
@@ -18,6 +20,7 @@
 #include "app/runtime.hpp"
 #include "certification/assignments.hpp"
 #include "certification/clocks.hpp"
+#include "certification/final_review.hpp"
 #include "certification/findings.hpp"
 #include "certification/metrics.hpp"
 #include "certification/recertification.hpp"
@@ -176,9 +179,18 @@ int assign(Runtime& rt, const BusinessCalendar& calendar, const CertArgs& args,
     user_id = user->id;
   }
   cert::RequestService requests(*rt.db, rt.clock, rt.audit, calendar, rt.apps);
-  auto assigned = store::transact(*rt.db, [&](store::Connection& conn) -> Result<cert::Assignment> {
-    return requests.assign(conn, args.id, *role, user_id, identity::Actor::operator_cli());
-  });
+  Result<cert::Assignment> assigned;
+  if (*role == cert::AssignmentRole::final_approver) {
+    // Reassigning the final approver in final review voids the certificate out for signature
+    // and sends a new one to the new approver (certification/final_review.hpp).
+    cert::FinalReview final_review(cert::FinalReviewDeps{*rt.db, rt.clock, rt.audit, calendar, requests,
+                                                          rt.apps, rt.directory, rt.envelopes});
+    assigned = final_review.assign_final_approver(nullptr, args.id, user_id, identity::Actor::operator_cli());
+  } else {
+    assigned = store::transact(*rt.db, [&](store::Connection& conn) -> Result<cert::Assignment> {
+      return requests.assign(conn, args.id, *role, user_id, identity::Actor::operator_cli());
+    });
+  }
   if (!assigned) return report_failure(assigned.error(), out);
   print_result(assignment_json(*assigned), out,
                "assigned " + assigned->user_email + " as " +

@@ -68,17 +68,18 @@ Result<bool> is_assigned(store::Connection& conn, std::string_view request_id, s
   return row.has_value();
 }
 
-Result<std::string> least_loaded_staff(store::Connection& conn, AssignmentRole role) {
+Result<std::string> least_loaded_staff(store::Connection& conn, AssignmentRole role, std::string_view exclude) {
   // Open assignments on requests that still need work; ties go to the smaller user id so the
   // choice is deterministic.
   auto row = CS_TRY(conn.query_one(
       "SELECT s.user_id FROM staff_roles s JOIN users u ON u.id = s.user_id "
-      "WHERE s.role = $1 AND u.status = 'active' ORDER BY (SELECT COUNT(*) FROM cert_assignments c "
+      "WHERE s.role = $1 AND u.status = 'active' AND s.user_id <> $2 ORDER BY (SELECT COUNT(*) FROM cert_assignments c "
       "JOIN cert_requests r ON r.id = c.request_id WHERE c.user_id = s.user_id AND c.unassigned_at IS NULL "
       "AND r.state NOT IN ('withdrawn', 'rejected', 'launched')), s.user_id LIMIT 1",
-      store::params(to_string(role))));
+      store::params(to_string(role), exclude)));
   if (!row) {
-    return fail(Error(Errc::validation_failed, "Nobody holds the staff role " + std::string(to_string(role)))
+    return fail(Error(Errc::validation_failed, std::string(exclude.empty() ? "Nobody" : "Nobody else") +
+                                                   " holds the staff role " + std::string(to_string(role)))
                     .with_field("role"));
   }
   return row->text(0);

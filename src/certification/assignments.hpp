@@ -39,7 +39,8 @@ Result<bool> is_assigned(store::Connection& conn, std::string_view request_id, s
 
 // The active user holding the staff role `role` (same name) with the fewest open assignments on
 // active requests; ties go to the smaller user id. validation_failed when nobody holds it.
-Result<std::string> least_loaded_staff(store::Connection& conn, AssignmentRole role);
+// `exclude`: a user not to pick (the holder being replaced); empty excludes nobody.
+Result<std::string> least_loaded_staff(store::Connection& conn, AssignmentRole role, std::string_view exclude = {});
 // validation_failed (field user_id) unless `user_id` is an active user holding the staff role.
 Status check_staff_role(store::Connection& conn, std::string_view user_id, AssignmentRole role);
 

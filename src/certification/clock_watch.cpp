@@ -23,7 +23,7 @@ Result<std::vector<ClockAlert>> ClockWatch::sweep() {
     auto lease = CS_TRY(db_.connect());
     auto rows =
         CS_TRY(lease->query("SELECT id FROM cert_requests WHERE state IN ('submitted', "
-                            "'in_review', 'remedied', 'final_review') "
+                            "'in_review', 'remedied', 'promotion_requested', 'final_review') "
                             "ORDER BY id"));
     for (const auto& r : rows) ids.push_back(r.text(0));
   }

@@ -1,11 +1,11 @@
 // Clocks at risk (issue 6 §5): a periodic maintenance task finds requests whose running clock
-// (clocks.hpp: the review clock while the platform owes a decision, the final approver's in
-// final_review) is due_soon or overdue, and notifies staff once per change of that status
+// (clocks.hpp: the review clock while the platform owes a decision, the final approver's from
+// the promotion form through final_review) is due_soon or overdue, and notifies staff once per change of that status
 // (notifications.hpp, Notice::clock_at_risk: assigned staff and partner managers).
 //
 // "Once per change" needs no extra column: the status a request was last alerted for is
 // clock_status(due, clock_alerted_at), and a clock that restarted after the last alert (a
-// remedy, the start of final review) counts as never alerted. So a clock is alerted when it
+// remedy, the promotion form) counts as never alerted. So a clock is alerted when it
 // becomes due_soon and again when it becomes overdue, and never twice for the same status. The
 // alert claims the request with a compare-and-set on clock_alerted_at, so servers sharing one
 // database send it once.

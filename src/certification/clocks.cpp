@@ -20,6 +20,7 @@ std::optional<RunningClock> running_clock(const Request& r, Micros now, const Bu
       if (!r.review_clock_started_at || !r.review_due_at) return std::nullopt;
       return RunningClock{"review", *r.review_clock_started_at, *r.review_due_at,
                           clock_status(*r.review_due_at, now, calendar)};
+    case State::promotion_requested:
     case State::final_review:
       if (!r.final_clock_started_at || !r.final_due_at) return std::nullopt;
       return RunningClock{"final_approval", *r.final_clock_started_at, *r.final_due_at,
@@ -29,12 +30,17 @@ std::optional<RunningClock> running_clock(const Request& r, Micros now, const Bu
   }
 }
 
+bool final_clock_of_this_round(const Request& r) {
+  if (!r.final_clock_started_at || !r.final_due_at) return false;
+  return !r.approved_at || *r.final_clock_started_at >= *r.approved_at;
+}
+
 Result<std::vector<Request>> requests_with_running_clock(store::Connection& conn) {
   auto rows = CS_TRY(conn.query(
       "SELECT id FROM cert_requests WHERE "
       "(state IN ('submitted', 'in_review', 'remedied') AND review_due_at IS NOT NULL "
       " AND (clock_alerted_at IS NULL OR clock_alerted_at < review_clock_started_at)) OR "
-      "(state = 'final_review' AND final_due_at IS NOT NULL "
+      "(state IN ('promotion_requested', 'final_review') AND final_due_at IS NOT NULL "
       " AND (clock_alerted_at IS NULL OR clock_alerted_at < final_clock_started_at)) "
       "ORDER BY id"));
   std::vector<Request> out;

@@ -102,7 +102,8 @@ void FinalReview::attach() {
 
 Status FinalReview::handle_final_review_job(const store::Job& job) {
   auto payload = CS_TRY(job_payload(job));
-  return start(payload["request_id"].get<std::string>());
+  return start(payload["request_id"].get<std::string>(),
+               payload.value("replaces_envelope_id", std::string()));
 }
 
 Status FinalReview::handle_envelope_outcome_job(const store::Job& job) {
@@ -151,12 +152,22 @@ Result<CertificateContent> FinalReview::certificate_content(std::string_view req
   return c;
 }
 
-Status FinalReview::start(std::string_view request_id) {
-  // 1. The final approver (least loaded), unless one is assigned already (a retried job).
+Status FinalReview::start(std::string_view request_id, std::string_view superseded_envelope_id) {
+  esign::ApiActor sender = CS_TRY(platform_sender(deps_.directory));
+  // 0. A reassigned approver's envelope stops working first (void_superseded is a no-op for an
+  //    envelope that is still the request's certificate, or that can no longer be signed).
+  if (!superseded_envelope_id.empty())
+    CS_CHECK(void_superseded(sender, request_id, superseded_envelope_id));
+
+  // 1. The final approver (least loaded), unless one is assigned already (a retried job, or a
+  //    reassignment). Work remains while the request waits for its envelope: promotion_requested,
+  //    or final_review after a reassignment cleared the envelope.
   auto approver = CS_TRY(
       store::transact(deps_.db, [&](store::Connection& conn) -> Result<std::optional<Assignment>> {
         Request request = CS_TRY(load_request(conn, request_id, true));
-        if (request.state != State::promotion_requested) return std::optional<Assignment>{};
+        bool waiting = request.state == State::promotion_requested ||
+                       (request.state == State::final_review && !request.certification_envelope_id);
+        if (!waiting) return std::optional<Assignment>{};
         auto current = CS_TRY(current_assignment(conn, request.id, AssignmentRole::final_approver));
         if (current) return current;
         auto assigned = CS_TRY(deps_.requests.assign(
@@ -165,11 +176,22 @@ Status FinalReview::start(std::string_view request_id) {
       }));
   if (!approver) return {};  // already in final review, or withdrawn/rejected meanwhile
 
-  esign::ApiActor sender = CS_TRY(platform_sender(deps_.directory));
   std::optional<std::string> envelope_id;
   {
     auto lease = CS_TRY(deps_.db.connect());
     envelope_id = CS_TRY(load_request(*lease, request_id)).certification_envelope_id;
+  }
+  // An earlier round's certificate that was declined (or voided) cannot be signed again: the
+  // round after the remedy gets a new envelope in its place.
+  std::optional<std::string> replaces;
+  if (envelope_id) {
+    esign::Envelope previous = CS_TRY(deps_.envelopes.get(sender, *envelope_id));
+    if (previous.status == esign::EnvelopeStatus::declined ||
+        previous.status == esign::EnvelopeStatus::voided ||
+        previous.status == esign::EnvelopeStatus::expired) {
+      replaces = std::move(envelope_id);
+      envelope_id.reset();
+    }
   }
   // 2. The certificate envelope, created as a draft and remembered before it is sent.
   if (!envelope_id) {
@@ -195,11 +217,33 @@ Status FinalReview::start(std::string_view request_id) {
     esign::Envelope env = CS_TRY(deps_.envelopes.create(sender, std::move(in)));
     auto stored =
         CS_TRY(store::transact(deps_.db, [&](store::Connection& conn) -> Result<std::int64_t> {
-          return conn.exec(
-              "UPDATE cert_requests SET certification_envelope_id = $1 WHERE id = $2 AND "
-              "certification_envelope_id IS NULL "
-              "AND state = 'promotion_requested'",
-              store::params(env.id, request_id));
+          // Compare-and-set against what this run read: nothing stored, or the dead envelope of
+          // an earlier round.
+          auto changed = CS_TRY(
+              replaces ? conn.exec("UPDATE cert_requests SET certification_envelope_id = $1 WHERE id = $2 "
+                                   "AND certification_envelope_id = $3 "
+                                   "AND state IN ('promotion_requested', 'final_review')",
+                                   store::params(env.id, request_id, *replaces))
+                       : conn.exec("UPDATE cert_requests SET certification_envelope_id = $1 WHERE id = $2 "
+                                   "AND certification_envelope_id IS NULL "
+                                   "AND state IN ('promotion_requested', 'final_review')",
+                                   store::params(env.id, request_id)));
+          if (changed == 0) return changed;
+          Request request = CS_TRY(load_request(conn, request_id));
+          nlohmann::json detail{{"envelope_id", env.id},
+                                {"final_approver", approver->user_id}};
+          if (replaces) detail["replaces_envelope_id"] = *replaces;
+          if (!superseded_envelope_id.empty()) detail["replaces_envelope_id"] = superseded_envelope_id;
+          CS_CHECK(append_history(conn,
+                                  HistoryEntry{.request_id = request.id,
+                                               .actor = kSystem,
+                                               .action = "certificate_envelope_created",
+                                               .from_state = std::nullopt,
+                                               .to_state = std::nullopt,
+                                               .reason = {},
+                                               .detail_json = detail.dump()},
+                                  deps_.clock.now()));
+          return changed;
         }));
     if (stored == 0) {
       // Another worker stored its envelope first, or the request moved on: this draft is not
@@ -214,6 +258,38 @@ Status FinalReview::start(std::string_view request_id) {
   if (env.status == esign::EnvelopeStatus::created)
     CS_TRY(deps_.envelopes.send(sender, *envelope_id));
   return start_final_review_if_ready(request_id);
+}
+
+Status FinalReview::void_superseded(const esign::ApiActor& sender, std::string_view request_id,
+                                    std::string_view envelope_id) {
+  {
+    auto lease = CS_TRY(deps_.db.connect());
+    Request request = CS_TRY(load_request(*lease, request_id));
+    if (request.certification_envelope_id == envelope_id) return {};  // still the certificate
+  }
+  esign::Envelope env = CS_TRY(deps_.envelopes.get(sender, envelope_id));
+  if (env.status != esign::EnvelopeStatus::sent && env.status != esign::EnvelopeStatus::delivered &&
+      env.status != esign::EnvelopeStatus::created) {
+    return {};  // voided already (a retry), or finished: nothing left to stop
+  }
+  std::string who = "another final approver";
+  {
+    auto lease = CS_TRY(deps_.db.connect());
+    if (auto current = CS_TRY(current_assignment(*lease, request_id, AssignmentRole::final_approver)))
+      who = current->user_name;
+  }
+  auto voided = deps_.envelopes.void_envelope(
+      sender, envelope_id,
+      "The final approval of certification request " + std::string(request_id) +
+          " was reassigned to " + who + "; this certificate envelope is replaced by a new one.");
+  if (!voided) {
+    // Signed or declined in the meantime: that outcome no longer decides the request (conclude
+    // only listens to the current certificate), and nothing is left to void.
+    esign::Envelope now = CS_TRY(deps_.envelopes.get(sender, envelope_id));
+    if (now.status == esign::EnvelopeStatus::sent || now.status == esign::EnvelopeStatus::delivered)
+      return fail(voided.error());
+  }
+  return {};
 }
 
 Status FinalReview::start_final_review_if_ready(std::string_view request_id) {
@@ -256,6 +332,38 @@ Status FinalReview::conclude(std::string_view request_id, std::string_view envel
     CS_TRY(file_finding(conn, deps_.audit, request.id, finding, actor, now));
     return {};
   });
+}
+
+Result<Assignment> FinalReview::assign_final_approver(const identity::Principal* who,
+                                                      std::string_view request_id,
+                                                      std::optional<std::string> user_id,
+                                                      const identity::Actor& actor) {
+  std::optional<std::string> before;
+  {
+    auto lease = CS_TRY(deps_.db.connect());
+    // Read only to know which envelope a reassignment replaces; the assignment below authorises.
+    if (auto r = load_request(*lease, request_id)) before = r->certification_envelope_id;
+  }
+  Assignment assigned =
+      who ? CS_TRY(deps_.requests.assign(*who, request_id, AssignmentRole::final_approver,
+                                         std::move(user_id), actor))
+          : CS_TRY(store::transact(deps_.db, [&](store::Connection& conn) -> Result<Assignment> {
+              return deps_.requests.assign(conn, request_id, AssignmentRole::final_approver,
+                                           std::move(user_id), actor);
+            }));
+  if (before) {
+    std::optional<std::string> after;
+    {
+      auto lease = CS_TRY(deps_.db.connect());
+      after = CS_TRY(load_request(*lease, request_id)).certification_envelope_id;
+    }
+    if (after != before) {
+      // Best effort now; the job enqueued with the assignment repeats it (idempotent).
+      auto replaced = start(request_id, *before);
+      (void)replaced;
+    }
+  }
+  return assigned;
 }
 
 Result<esign::Envelope> FinalReview::certificate_envelope(std::string_view request_id) {

@@ -70,7 +70,7 @@ Result<CertificationMetrics> compute_metrics(store::Connection& conn,
       }
     }
     if (final_due) {
-      if (state == "final_review") {
+      if (state == "promotion_requested" || state == "final_review") {  // clocks.hpp
         if (now > *final_due) m.final_clock_breaches += 1;
       } else if (certified && *certified > *final_due) {
         m.final_clock_breaches += 1;

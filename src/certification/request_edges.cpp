@@ -68,10 +68,22 @@ Result<Request> apply_edge(store::Connection& conn, audit::AuditLog& audit, cons
       after.clock_alerted_at.reset();
       break;
     case Action::approve: after.approved_at = now; break;
-    case Action::start_final_review:
+    case Action::request_promotion:
+      // The promotion form is the last of the final items (it follows the engineer's sign-off):
+      // from its filing the platform owes the final decision, so the final approver's clock
+      // starts here, not when the certificate envelope happens to go out (clocks.hpp).
       after.final_clock_started_at = now;
       after.final_due_at = final_due_at(now, need(calendar));
       after.clock_alerted_at.reset();
+      break;
+    case Action::start_final_review:
+      // Keeps the clock the promotion form started in this round; a request that reached
+      // promotion_requested without one (no form edge in this round) starts it now.
+      if (!final_clock_of_this_round(after)) {
+        after.final_clock_started_at = now;
+        after.final_due_at = final_due_at(now, need(calendar));
+        after.clock_alerted_at.reset();
+      }
       break;
     case Action::certify: after.certified_at = now; break;
     case Action::launch: after.launched_at = now; break;

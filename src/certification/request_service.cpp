@@ -4,6 +4,7 @@
 #include <set>
 
 #include "certification/catalogue.hpp"
+#include "certification/final_review.hpp"
 #include "certification/notifications.hpp"
 #include "certification/request_edges.hpp"
 #include "core/ids.hpp"
@@ -168,12 +169,32 @@ Result<Assignment> RequestService::assign(store::Connection& conn, std::string_v
       return fail(Errc::invalid_transition,
                   "Reviewers are assigned to submitted requests (this one is " + std::string(to_string(request.state)) + ")");
     }
-    std::string user = user_id ? *user_id : CS_TRY(least_loaded_staff(c, role));
+    std::optional<Assignment> previous;
+    if (role == AssignmentRole::final_approver) previous = CS_TRY(current_assignment(c, request.id, role));
+    // Reassigning the final approver without naming one picks the least loaded other approver.
+    std::string user = user_id ? *user_id
+                               : CS_TRY(least_loaded_staff(c, role, previous ? previous->user_id : std::string()));
     if (user_id) CS_CHECK(check_staff_role(c, user, role));
+    if (previous && previous->user_id == user) return *previous;  // already theirs: nothing changes
     Micros now = clock_.now();
     std::string by = actor.type == "user" ? actor.id : "system";
     auto assignment = CS_TRY(record_assignment(c, request.id, role, user, by, now));
     nlohmann::json facts = {{"user_id", user}, {"role", std::string(to_string(role))}};
+    if (role == AssignmentRole::final_approver && request.state == State::final_review &&
+        request.certification_envelope_id) {
+      // The certificate is out for signature with the previous approver: from this commit its
+      // outcome decides nothing (the request forgets it), and the final-review job voids it and
+      // sends a new one to the new approver (final_review.hpp).
+      facts["replaces_envelope_id"] = *request.certification_envelope_id;
+      CS_TRY(c.exec("UPDATE cert_requests SET certification_envelope_id = NULL, updated_at = $2 WHERE id = $1",
+                    store::params(request.id, now)));
+      CS_TRY(store::enqueue(c,
+                            {std::string(kFinalReviewJobKind),
+                             nlohmann::json{{"request_id", request.id},
+                                            {"replaces_envelope_id", *request.certification_envelope_id}}
+                                 .dump()},
+                            clock_));
+    }
     CS_CHECK(append_history(c,
                             HistoryEntry{.request_id = request.id,
                                          .actor = actor,
@@ -450,8 +471,13 @@ Result<Assignment> RequestService::assign(const identity::Principal& who, std::s
   return store::transact(db_, [&](store::Connection& conn) -> Result<Assignment> {
     auto r = CS_TRY(load_visible(conn, who, request_id, true));
     CS_CHECK(identity::require(who, identity::Action::certification_assign, resource_of(r)));
-    if (role == AssignmentRole::final_approver) {
-      return fail(Error(Errc::validation_failed, "The final approver is assigned when final review starts")
+    // The final approver is assigned automatically when the promotion form is in; from then on a
+    // partner manager may reassign them (in final review a new certificate goes to the new one).
+    if (role == AssignmentRole::final_approver && r.state != State::promotion_requested &&
+        r.state != State::final_review) {
+      return fail(Error(Errc::validation_failed,
+                        "The final approver is assigned when the promotion form is in; this request is " +
+                            std::string(to_string(r.state)))
                       .with_field("role"));
     }
     return assign(conn, r.id, role, std::move(user_id), actor);

@@ -122,7 +122,12 @@ class RequestService {
   // encrypted (while the request is under review).
   Result<Request> confirm_encryption(const identity::Principal& who, std::string_view request_id,
                                      const identity::Actor& actor);
-  // A partner manager assigns (user_id nullopt: least loaded).
+  // A partner manager assigns (user_id nullopt: least loaded). The final approver is assigned
+  // automatically once the promotion form is in; from then on (promotion_requested,
+  // final_review) a partner manager may reassign them, and user_id nullopt picks the least
+  // loaded *other* final approver. In final review the unscoped assign forgets the certificate
+  // envelope out for signature and enqueues certification.final_review to void it and send a
+  // new one (FinalReview::assign_final_approver also does that at once).
   Result<Assignment> assign(const identity::Principal& who, std::string_view request_id, AssignmentRole role,
                             std::optional<std::string> user_id, const identity::Actor& actor);
   Result<std::vector<Assignment>> assignments(const identity::Principal& who, std::string_view request_id);

@@ -1,7 +1,10 @@
 // The final review and metrics part of the certification API (issue 6 §2, §5; cert-finish):
 //   GET /v1/certification/metrics                                  staff
 //   GET /v1/certification/requests/{id}/final-review               who may see the request
-//   GET /v1/certification/requests/{id}/final-review/certificate   who may see the request
+//   GET /v1/certification/requests/{id}/final-review/certificate   who may see the request:
+//       the certificate as sent while it waits for the final approver; once signed (envelope
+//       completed) the sealed PDF, the same bytes as GET /v1/envelopes/{id}/documents/combined,
+//       and 409 seal_pending (with Retry-After) until the envelope.seal job has sealed it.
 // Session (console) callers only. Visibility is RequestService::get's: another org's request, or
 // one a reviewer is not assigned to, answers 404 like an unknown id.
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "certification/metrics.hpp"
 #include "certification/request_service.hpp"
 #include "identity/policy.hpp"
+#include "seal/seal_service.hpp"
 #include "web/api_support.hpp"
 #include "web/bearer_auth.hpp"
 #include "web/web_context.hpp"
@@ -109,8 +113,26 @@ void register_cert_finish_routes(http::Router& router, WebContext& ctx) {
                    ctx, req, [&](const identity::Principal& who, certification::FinalReview& fr) {
                      auto request = fr.requests().get(who, req.param("id"));
                      if (!request) return problem(request.error(), req);
-                     auto pdf = fr.certificate_document(request->id);
-                     if (!pdf) return problem(pdf.error(), req);
+                     auto env = fr.certificate_envelope(request->id);
+                     if (!env) return problem(env.error(), req);
+                     Result<std::string> pdf;
+                     if (env->status == esign::EnvelopeStatus::completed) {
+                       // Signed: the sealed copy, the same bytes as GET
+                       // /v1/envelopes/{id}/documents/combined; 409 seal_pending until the
+                       // envelope.seal job has sealed it.
+                       if (!ctx.seal)
+                         return problem(Error(Errc::unavailable, "Sealed copies are not available here"), req);
+                       pdf = ctx.seal->sealed_pdf(env->id);
+                       if (!pdf) {
+                         http::Response res = problem(pdf.error(), req);
+                         if (pdf.error().errc() == Errc::seal_pending) res.set_header("Retry-After", "5");
+                         return res;
+                       }
+                     } else {
+                       // Not signed yet (or declined, voided): the certificate as sent.
+                       pdf = fr.certificate_document(request->id);
+                       if (!pdf) return problem(pdf.error(), req);
+                     }
                      http::Response res;
                      res.status = 200;
                      res.body = std::move(*pdf);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "certification/clocks.hpp"
+#include "certification/final_review.hpp"
 #include "certification/request_service.hpp"
 #include "http/json_body.hpp"
 #include "web/api_support.hpp"
@@ -269,13 +270,17 @@ void register_cert_request_routes(http::Router& router, WebContext& ctx) {
       if (!role_text) return problem(role_text.error(), req);
       auto role = cert::parse_assignment_role(*role_text);
       if (!role) {
-        return problem(Error(Errc::validation_failed, "role must be certification_engineer or security_reviewer")
+        return problem(Error(Errc::validation_failed,
+                             "role must be certification_engineer, security_reviewer or final_approver")
                            .with_field("role"),
                        req);
       }
       auto user = http::optional_string(*body, "user_id");
       if (!user) return problem(user.error(), req);
-      auto assigned = svc.assign(who, req.param("id"), *role, *user, actor);
+      // The final approver's (re)assignment also replaces a certificate out for signature.
+      auto assigned = *role == cert::AssignmentRole::final_approver && ctx.final_review
+                          ? ctx.final_review->assign_final_approver(&who, req.param("id"), *user, actor)
+                          : svc.assign(who, req.param("id"), *role, *user, actor);
       if (!assigned) return problem(assigned.error(), req);
       return http::Response::json(201, assignment_json(*assigned));
     });

@@ -118,6 +118,28 @@ TEST_P(ClockWatchTest, FinalClockAlertsTheApproverAndPartnersTurnIsQuiet) {
   EXPECT_EQ(alerts_to("cto@countersign.example"), 2);
 }
 
+// clocks.hpp: from the promotion form the platform owes the final decision, so a certificate
+// that has not gone out yet (the job is stuck) is alerted like one waiting for the approver.
+TEST_P(ClockWatchTest, FinalClockRunsFromThePromotionFormBeforeTheEnvelopeGoesOut) {
+  std::string id = insert_request(State::engineer_approved);
+  EXPECT_EQ(sweep(), 0u);  // the partner owes the form: no clock
+  PromotionForm form{"Acme Integrations", "Pat Partner", "pat@partner.example",
+                     "+14155550100",      "2026-12-01",  app_.client_id};
+  ASSERT_TRUE(requests_->request_promotion(principal(partner_admin_), id, form,
+                                           identity::Actor::user(partner_admin_)));
+  clock_.set(at(2026, 11, 25, 10));  // due at the end of Thursday; no job has run
+  EXPECT_EQ(sweep(), 1u);
+  EXPECT_EQ(request(id).state, State::promotion_requested);
+  EXPECT_EQ(alerts_to("pm@countersign.example"), 1);
+  // The envelope goes out: the same clock, already alerted for due_soon.
+  ASSERT_TRUE(final_review_->start(id));
+  ASSERT_EQ(request(id).state, State::final_review);
+  EXPECT_EQ(sweep(), 0u);
+  clock_.set(at(2026, 11, 27, 10));  // overdue
+  EXPECT_EQ(sweep(), 1u);
+  EXPECT_EQ(alerts_to("cto@countersign.example"), 1);
+}
+
 CS_INSTANTIATE_BOTH_BACKENDS(ClockWatchTest);
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "certification/clocks.hpp"
+
 namespace cs::certification {
 namespace {
 
@@ -188,6 +190,55 @@ TEST(Clocks, OnTrackDueSoonOverdue) {
   EXPECT_EQ(clock_status(due, due - kHour, cal), ClockStatus::due_soon);
   EXPECT_EQ(clock_status(due, due, cal), ClockStatus::due_soon);
   EXPECT_EQ(clock_status(due, due + 1, cal), ClockStatus::overdue);
+}
+
+// The clocks of the final items (clocks.hpp): the review clock while the platform owes the
+// engineering decision; the final approver's from the promotion form on; none on the partner's
+// turn.
+TEST(Clocks, WhichClockRunsInEachState) {
+  auto cal = calendar();
+  Micros submitted = kFri20Utc + 20 * kHour;
+  Micros form = submitted + 7 * 24 * kHour;
+  Request r;
+  r.review_clock_started_at = submitted;
+  r.review_due_at = review_due_at(submitted, cal);
+  r.approved_at = form - kHour;
+  r.final_clock_started_at = form;
+  r.final_due_at = final_due_at(form, cal);
+  for (State s : kAll) {
+    r.state = s;
+    auto c = running_clock(r, form, cal);
+    switch (s) {
+      case State::submitted:
+      case State::in_review:
+      case State::remedied:
+        ASSERT_TRUE(c) << to_string(s);
+        EXPECT_EQ(c->kind, "review");
+        EXPECT_EQ(c->started_at, submitted);
+        EXPECT_EQ(c->due_at, cal.deadline(submitted, kReviewBusinessDays));
+        break;
+      case State::promotion_requested:
+      case State::final_review:
+        ASSERT_TRUE(c) << to_string(s);
+        EXPECT_EQ(c->kind, "final_approval");
+        EXPECT_EQ(c->started_at, form);
+        EXPECT_EQ(c->due_at, cal.deadline(form, kFinalApprovalBusinessDays));
+        break;
+      default: EXPECT_FALSE(c) << to_string(s);
+    }
+  }
+}
+
+TEST(Clocks, AFinalClockFromBeforeTheLatestApprovalBelongsToAnEarlierRound) {
+  Request r;
+  EXPECT_FALSE(final_clock_of_this_round(r));
+  r.final_clock_started_at = 100;
+  r.final_due_at = 200;
+  EXPECT_TRUE(final_clock_of_this_round(r));  // no approval recorded: nothing newer to compare
+  r.approved_at = 100;
+  EXPECT_TRUE(final_clock_of_this_round(r));  // form filed in the same instant as the approval
+  r.approved_at = 101;
+  EXPECT_FALSE(final_clock_of_this_round(r));  // approved again after a decline and remedy
 }
 
 }  // namespace

@@ -129,6 +129,20 @@ TEST_P(MetricsTest, ComputesStatesTimeToCertifyBreachesAndRemedyRounds) {
   EXPECT_EQ(j["requests_by_state"]["launched"], 2);
 }
 
+// clocks.hpp: the final approver's clock runs from the promotion form, so a request still
+// waiting for its certificate envelope breaches it too.
+TEST_P(MetricsTest, TheFinalClockRunsFromThePromotionFormOn) {
+  seed({"promotion_requested", at(2026, 11, 23), {}, at(2026, 11, 27), at(2026, 12, 1),
+        at(2026, 12, 3), 0, {}});
+  seed({"engineer_approved", at(2026, 11, 23), {}, at(2026, 11, 27), at(2026, 12, 1), {}, 0, {}});
+  auto conn = lease();
+  ASSERT_OK_AND_ASSIGN(before, compute_metrics(*conn, *calendar_, at(2026, 12, 2)));
+  EXPECT_EQ(before.final_clock_breaches, 0);
+  ASSERT_OK_AND_ASSIGN(after, compute_metrics(*conn, *calendar_, at(2026, 12, 7)));
+  EXPECT_EQ(after.final_clock_breaches, 1);
+  EXPECT_EQ(after.review_clock_breaches, 0);  // both were approved before the review was due
+}
+
 TEST_P(MetricsTest, NoRequestsAnswersZerosAndNulls) {
   auto conn = lease();
   ASSERT_OK_AND_ASSIGN(m, compute_metrics(*conn, *calendar_, clock_.now()));

@@ -12,6 +12,7 @@
 
 #include "audit/audit_log.hpp"
 #include "certification/catalogue.hpp"
+#include "certification/clocks.hpp"
 #include "core/business_calendar.hpp"
 #include "crypto/keyring.hpp"
 #include "crypto/password.hpp"
@@ -324,6 +325,150 @@ TEST_P(RequestServiceTest, NoticesGoOutAsEmailsAndCertificationEvents) {
   EXPECT_EQ(to_manager, 1);   // submitted
   EXPECT_EQ(to_security, 1);  // their assignment
   (void)r;
+}
+
+// The final items (clocks.hpp): the review clock starts at the submission, when the
+// questionnaire, videos, traces and call-log date reach the platform; nothing runs while the
+// partner owes the promotion form; the form, the last final item, starts the final approver's 3
+// business days, and sending the certificate later does not move them.
+TEST_P(RequestServiceTest, ThePromotionFormStartsTheFinalApproversClock) {
+  Request r = in_review();  // submitted Monday 2026-11-23 09:00Z
+  EXPECT_EQ(r.review_clock_started_at, r.submitted_at);
+  EXPECT_EQ(*r.review_due_at, calendar_->deadline(*r.submitted_at, kReviewBusinessDays));
+  ASSERT_TRUE(service_->confirm_encryption(who(security_), r.id, as(security_)));
+  clock_.advance(24LL * 3600 * kMicrosPerSecond);  // Tuesday
+  auto approved = service_->approve(who(engineer_), r.id, as(engineer_));
+  ASSERT_TRUE(approved) << describe(approved.error());
+  EXPECT_FALSE(approved->final_clock_started_at);
+  // The partner's turn: no clock runs, however long the form takes.
+  clock_.advance(7LL * 24 * 3600 * kMicrosPerSecond);  // Tuesday 2026-12-01 09:00Z
+  EXPECT_FALSE(running_clock(*service_->get(who(partner_), r.id), clock_.now(), *calendar_));
+
+  Micros filed = clock_.now();
+  PromotionForm form{"Acme Integrations", "Pat Partner", "pat@acme.example", "+14155550100", "2026-12-15",
+                     app_.client_id};
+  auto promoted = service_->request_promotion(who(partner_), r.id, form, as(partner_));
+  ASSERT_TRUE(promoted) << describe(promoted.error());
+  EXPECT_EQ(promoted->state, State::promotion_requested);
+  EXPECT_EQ(promoted->final_clock_started_at, filed);
+  EXPECT_EQ(format_rfc3339(*promoted->final_due_at), "2026-12-05T00:00:00Z");  // end of Friday
+  auto running = running_clock(*promoted, clock_.now(), *calendar_);
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->kind, "final_approval");
+  EXPECT_EQ(running->due_at, *promoted->final_due_at);
+  // The review clock is the engineering review's: the form does not restart it.
+  EXPECT_EQ(promoted->review_clock_started_at, r.review_clock_started_at);
+
+  // The certificate goes out a business day later (a slow job): the clock stays the form's.
+  clock_.advance(24LL * 3600 * kMicrosPerSecond);
+  {
+    auto conn = lease();
+    ASSERT_TRUE(conn->exec("UPDATE cert_requests SET certification_envelope_id = 'env_test' WHERE id = $1",
+                           store::params(r.id)));
+    auto started = service_->transition(*conn, r.id, Action::start_final_review, identity::Actor::system("test"), "");
+    ASSERT_TRUE(started) << describe(started.error());
+    EXPECT_EQ(started->state, State::final_review);
+    EXPECT_EQ(started->final_clock_started_at, filed);
+    EXPECT_EQ(started->final_due_at, promoted->final_due_at);
+  }
+  // A stale clock from an earlier round (approved again after a decline) is replaced.
+  {
+    auto conn = lease();
+    ASSERT_TRUE(conn->exec("UPDATE cert_requests SET state = 'promotion_requested', approved_at = $2 WHERE id = $1",
+                           store::params(r.id, clock_.now())));
+    auto restarted = service_->transition(*conn, r.id, Action::start_final_review, identity::Actor::system("test"), "");
+    ASSERT_TRUE(restarted) << describe(restarted.error());
+    EXPECT_EQ(restarted->final_clock_started_at, clock_.now());
+    EXPECT_EQ(*restarted->final_due_at, calendar_->deadline(clock_.now(), kFinalApprovalBusinessDays));
+  }
+}
+
+// The guards the edges check besides the submission and approval ones: both reviewers before
+// review, the stored promotion form, a reason for a decline and a rejection.
+TEST_P(RequestServiceTest, EveryOtherGuardRefusesUntilMetAndChangesNothing) {
+  complete_facts();
+  auto r = service_->open(who(partner_), app_.id, as(partner_)).value();
+  ASSERT_TRUE(service_->submit(who(partner_), r.id, as(partner_)));
+  ASSERT_TRUE(service_->assign(who(manager_), r.id, AssignmentRole::certification_engineer, engineer_, as(manager_)));
+  EXPECT_EQ(service_->get(who(partner_), r.id)->state, State::submitted);  // one reviewer is not enough
+  auto set_state = [&](State s) {
+    auto conn = lease();
+    ASSERT_TRUE(conn->exec("UPDATE cert_requests SET state = $1 WHERE id = $2",
+                           store::params(std::string(to_string(s)), r.id)));
+  };
+  auto refuse = [&](Action a, const std::string& reason) {
+    auto lines = history_lines(r.id);
+    auto conn = lease();
+    auto refused = service_->transition(*conn, r.id, a, as(manager_), reason);
+    EXPECT_FALSE(refused) << to_string(a);
+    EXPECT_EQ(history_lines(r.id), lines) << to_string(a);
+    return refused ? Error(Errc::internal, "accepted") : refused.error();
+  };
+  auto missing_ids = [](const Error& e) {
+    std::set<std::string> ids;
+    auto ext = nlohmann::json::parse(e.extensions_json(), nullptr, false);
+    if (ext.is_object() && ext.contains("missing")) {
+      for (const auto& m : ext["missing"]) ids.insert(m["requirement_id"].get<std::string>());
+    }
+    return ids;
+  };
+
+  auto staffing = refuse(Action::assign, "");
+  EXPECT_EQ(staffing.errc(), Errc::requirements_unmet);
+  EXPECT_NE(staffing.extensions_json().find("security_reviewer"), std::string::npos) << staffing.extensions_json();
+  EXPECT_EQ(service_->get(who(partner_), r.id)->state, State::submitted);
+
+  set_state(State::engineer_approved);
+  auto no_form = refuse(Action::request_promotion, "");
+  EXPECT_EQ(no_form.errc(), Errc::requirements_unmet);
+  EXPECT_EQ(missing_ids(no_form), (std::set<std::string>{"QUES-3"}));
+  // A form whose integration key is not the app's is refused before anything is stored.
+  PromotionForm wrong{"Acme", "Pat", "pat@acme.example", "+14155550100", "2026-12-15", "not-the-client-id"};
+  auto refused_form = service_->request_promotion(who(partner_), r.id, wrong, as(partner_));
+  ASSERT_FALSE(refused_form);
+  EXPECT_EQ(refused_form.error().field(), "integration_key");
+  EXPECT_FALSE(service_->promotion_form(who(partner_), r.id).value());
+
+  set_state(State::final_review);
+  EXPECT_EQ(refuse(Action::decline, "  ").errc(), Errc::validation_failed);
+  EXPECT_EQ(refuse(Action::reject, "").errc(), Errc::validation_failed);
+  auto conn = lease();
+  auto declined = service_->transition(*conn, r.id, Action::decline, as(manager_), "Video misses the exception flow");
+  ASSERT_TRUE(declined) << describe(declined.error());
+  EXPECT_EQ(declined->state, State::changes_requested);
+}
+
+// Only a partner manager assigns the final approver, and only once the promotion form is in
+// (before that the automatic assignment has not happened and there is nothing to approve).
+TEST_P(RequestServiceTest, TheFinalApproverIsAssignedFromThePromotionFormOn) {
+  auto approver = user("cto@cs.example");
+  directory_->grant_staff_role(approver, identity::StaffRole::final_approver, identity::Actor::operator_cli()).value();
+  Request r = in_review();
+  auto early = service_->assign(who(manager_), r.id, AssignmentRole::final_approver, approver, as(manager_));
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().errc(), Errc::validation_failed);
+  EXPECT_EQ(early.error().field(), "role");
+  {
+    auto conn = lease();
+    ASSERT_TRUE(conn->exec("UPDATE cert_requests SET state = 'promotion_requested' WHERE id = $1", store::params(r.id)));
+  }
+  EXPECT_EQ(service_->assign(who(partner_), r.id, AssignmentRole::final_approver, approver, as(partner_)).error().errc(),
+            Errc::forbidden);
+  EXPECT_EQ(service_->assign(who(manager_), r.id, AssignmentRole::final_approver, engineer_, as(manager_))
+                .error()
+                .field(),
+            "user_id");  // not a final approver
+  auto assigned = service_->assign(who(manager_), r.id, AssignmentRole::final_approver, approver, as(manager_));
+  ASSERT_TRUE(assigned) << describe(assigned.error());
+  EXPECT_EQ(assigned->user_id, approver);
+  // Reassigning without naming someone needs another final approver.
+  auto nobody_else = service_->assign(who(manager_), r.id, AssignmentRole::final_approver, std::nullopt, as(manager_));
+  ASSERT_FALSE(nobody_else);
+  EXPECT_EQ(nobody_else.error().errc(), Errc::validation_failed);
+  // The same approver again changes nothing.
+  auto again = service_->assign(who(manager_), r.id, AssignmentRole::final_approver, approver, as(manager_));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, assigned->id);
 }
 
 CS_INSTANTIATE_BOTH_BACKENDS(RequestServiceTest);
