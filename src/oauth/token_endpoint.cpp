@@ -248,12 +248,8 @@ Result<TokenResponse> AuthorizationServer::token(const TokenRequest& req,
     CS_CHECK(detail::touch_grant(c, g, now));
     return Outcome(std::move(issued));
   };
-  // SQLite admits one writer at a time, and a BEGIN IMMEDIATE that finds the lock taken waits in
-  // SQLite's busy handler, which sleeps 1, 2, 5, 10... ms: under concurrent refreshes that sleep,
-  // not the work, set the pace. Queued on a mutex instead, rotations hand the lock over in
-  // microseconds. PostgreSQL takes concurrent writers and needs no queue.
-  std::unique_lock<std::mutex> one_writer;
-  if (conn.backend() == store::Backend::sqlite) one_writer = std::unique_lock(sqlite_rotation_mu_);
+  // On SQLite, concurrent rotations (and every other writer of the process) take turns in the
+  // store's writer queue (store/sqlite/writer_queue.hpp), not in SQLite's sleeping busy handler.
   auto outcome = detail::in_relaxed_transaction(
       conn, [&](store::Connection& c) { return rotate(c, /*relaxed=*/true); });
   if (needs_durable_commit)

@@ -3,7 +3,9 @@
 //
 // By default every commit is durable before it is acknowledged (SQLite synchronous=FULL in WAL
 // mode; PostgreSQL synchronous_commit=on), which costs one WAL flush per commit: the flush, not the
-// CPU, bounded refresh grants to ~2,500/s. A relaxed commit still survives a crash of the server
+// CPU, bounded refresh grants to ~2,500/s. (On SQLite that flush now runs after the writer turn
+// and is shared by concurrent commits, store/sqlite/deferred_sync_vfs.hpp, but the committing
+// request still waits for it.) A relaxed commit still survives a crash of the server
 // process and can never corrupt or half-apply (SQLite WAL with synchronous=NORMAL; PostgreSQL
 // synchronous_commit=off); a power cut or OS crash may roll back the last relaxed commits that no
 // later durable commit, checkpoint (SQLite) or WAL writer round (PostgreSQL, within ~0.6 s) has
