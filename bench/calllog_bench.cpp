@@ -3,26 +3,34 @@
 // over a 10-million-row log < 1 s). bench/calllog drives it on SQLite and PostgreSQL.
 //
 //   bench_calllog generate --db URL --rows N [--days 30] [--batch 8192]
-//   bench_calllog ingest   --db URL --rows N [--batch 4096] [--recorder]
+//   bench_calllog ingest   --db URL --rows N [--batch 4096] [--recorder 1] [--writer write_calls]
 //   bench_calllog review   --db URL [--date 2026-10-15] [--repeat 5]
+//   --server-pid PID: the PostgreSQL postmaster; ingest also reports the server's CPU seconds
+//   (postmaster, backends, WAL writer, checkpointer) spent while the rows were written.
 //
 // URL: a SQLite file path or postgresql://... (migrated here). The log has a realistic shape:
 // 200 apps with a skewed share of the traffic (app "app_bench000" is the busiest, about a tenth
 // of all calls, which is the one `review` reads), each with its own accounts and envelopes, a
 // route mix of status reads, creations, document downloads and auth calls, 92 % 2xx and a tail
 // of 4xx/5xx codes with their error codes, 429s, and polling violations on a few status reads.
-// Output is "name value" lines for the script.
+// Output is "name value" lines for the script. --writer picks the batch writer of ingest and
+// generate: append_calls (default; COPY on PostgreSQL, write_calls on SQLite) or write_calls
+// (multi-row INSERTs on both, the baseline).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
+#include "calllog/call_writer.hpp"
 #include "calllog/recorder.hpp"
 #include "calllog/retention.hpp"
 #include "calllog/review.hpp"
@@ -175,6 +183,8 @@ struct Args {
   int days = 30;
   int repeat = 5;
   bool recorder = false;
+  bool copy = true;  // --writer append_calls
+  long server_pid = 0;
   std::string date = "2026-10-15";
 };
 
@@ -194,7 +204,10 @@ Args parse(int argc, char** argv) {
     else if (k == "--days") a.days = std::atoi(v);
     else if (k == "--repeat") a.repeat = std::atoi(v);
     else if (k == "--date") a.date = v;
+    else if (k == "--server-pid") a.server_pid = std::atol(v);
     else if (k == "--recorder") a.recorder = std::string_view(v) == "1";
+    else if (k == "--writer" && (std::string_view(v) == "append_calls" || std::string_view(v) == "write_calls"))
+      a.copy = std::string_view(v) == "append_calls";
     else {
       std::fprintf(stderr, "bench_calllog: unknown option %s\n", argv[i]);
       std::exit(2);
@@ -230,6 +243,51 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
+// CPU seconds of a process (utime + stime) and, with `children`, of its children that have
+// exited (cutime + cstime), from /proc/PID/stat; 0 when it cannot be read.
+double process_cpu_seconds(const std::string& pid, bool children) {
+  std::FILE* f = std::fopen(("/proc/" + pid + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[1024];
+  std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the command name may hold spaces
+  if (!p) return 0;
+  unsigned long long utime = 0, stime = 0;
+  long long cutime = 0, cstime = 0;
+  // Fields 3..17 of proc(5): state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+  // cmajflt utime stime cutime cstime.
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &utime, &stime, &cutime,
+                  &cstime) != 4)
+    return 0;
+  double ticks = static_cast<double>(utime + stime) + (children ? static_cast<double>(cutime + cstime) : 0.0);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The PostgreSQL server's CPU so far: the postmaster with its exited children, plus every live
+// child (backends, WAL writer, checkpointer, background writer).
+double server_cpu_seconds(long postmaster) {
+  if (postmaster <= 0) return 0;
+  const std::string pm = std::to_string(postmaster);
+  double total = process_cpu_seconds(pm, true);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == pm) continue;
+    std::FILE* f = std::fopen(("/proc/" + pid + "/stat").c_str(), "r");
+    if (!f) continue;
+    char buf[512];
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* p = std::strrchr(buf, ')');
+    long ppid = 0;
+    if (p && std::sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == postmaster) total += process_cpu_seconds(pid, false);
+  }
+  return total;
+}
+
 // Writes `a.rows` generated calls in batches of `a.batch`, timing only the writes (the records
 // are generated beforehand, one chunk at a time). With --recorder 1 the calls go through the
 // Recorder's queue and writer thread instead, as the server submits them.
@@ -240,7 +298,7 @@ int ingest(const Args& a, std::uint64_t seed) {
   std::vector<calllog::CallRecord> chunk;
   chunk.reserve(kChunk);
   Clock::duration spent{};
-  double cpu = 0;
+  double cpu = 0, server_cpu = 0;
   std::uint64_t done = 0;
   calllog::Recorder recorder(*db, calllog::RecorderOptions{65536});
   if (a.recorder) recorder.start();
@@ -249,6 +307,7 @@ int ingest(const Args& a, std::uint64_t seed) {
     while (chunk.size() < kChunk && done + chunk.size() < a.rows) chunk.push_back(traffic.next());
     auto t0 = Clock::now();
     double c0 = cpu_seconds();
+    double s0 = server_cpu_seconds(a.server_pid);
     if (a.recorder) {
       for (auto& c : chunk) {
         // Keep within the queue's capacity (the server would drop and count beyond it).
@@ -261,11 +320,14 @@ int ingest(const Args& a, std::uint64_t seed) {
       if (!lease) die("connect", lease.error());
       for (std::size_t i = 0; i < chunk.size(); i += a.batch) {
         auto n = std::min(a.batch, chunk.size() - i);
-        if (auto s = calllog::write_calls(**lease, std::span(chunk).subspan(i, n)); !s) die("write_calls", s.error());
+        auto batch = std::span<const calllog::CallRecord>(chunk).subspan(i, n);
+        auto s = a.copy ? calllog::append_calls(**lease, batch) : calllog::write_calls(**lease, batch);
+        if (!s) die(a.copy ? "append_calls" : "write_calls", s.error());
       }
     }
     spent += Clock::now() - t0;
     cpu += cpu_seconds() - c0;
+    server_cpu += server_cpu_seconds(a.server_pid) - s0;
     done += chunk.size();
   }
   if (a.recorder) {
@@ -280,6 +342,10 @@ int ingest(const Args& a, std::uint64_t seed) {
   std::printf("rows %llu\nseconds %.3f\ncpu_seconds %.3f\nrows_per_second %.0f\nrows_per_cpu_second %.0f\n",
               static_cast<unsigned long long>(done), seconds(spent), cpu, static_cast<double>(done) / seconds(spent),
               static_cast<double>(done) / cpu);
+  if (a.server_pid > 0) {
+    std::printf("server_cpu_seconds %.2f\nrows_per_total_cpu_second %.0f\n", server_cpu,
+                static_cast<double>(done) / (cpu + server_cpu));
+  }
   return 0;
 }
 

@@ -74,6 +74,13 @@ class Connection {
   Result<std::optional<Row>> query_one(std::string_view sql, Params params = {});
   // Runs several statements without parameters (migrations).
   virtual Status exec_script(std::string_view sql) = 0;
+  // Bulk load into an append-only table: `values` holds the rows one after another,
+  // columns.size() values each; returns the number of rows loaded. PostgreSQL streams them with
+  // one COPY ... FROM STDIN (a partitioned table routes each row to its partition); the default
+  // runs one INSERT per row. `table` and `columns` are identifiers written in code, never input.
+  // Joins an open transaction; otherwise the load is all or nothing by itself.
+  virtual Result<std::int64_t> copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                                         Params values);
 
   // Transactions. SQLite begins IMMEDIATE (takes the write lock up front, so two writers
   // never deadlock on a lock upgrade); PostgreSQL begins READ COMMITTED.
@@ -143,6 +150,31 @@ auto in_transaction(Connection& conn, F&& fn) -> decltype(fn(conn)) {
     (void)conn.rollback();
     throw;
   }
+}
+
+inline Result<std::int64_t> Connection::copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                                                  Params values) {
+  if (columns.empty() || values.size() % columns.size() != 0) {
+    return cs::fail(Errc::internal, "database error",
+                    "copy_rows: " + std::to_string(values.size()) + " values for " + std::to_string(columns.size()) +
+                        " columns");
+  }
+  std::string sql = "INSERT INTO " + std::string(table) + " (";
+  std::string slots;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    sql += c ? ", " : "";
+    sql += columns[c];
+    slots += (c ? ", $" : "$") + std::to_string(c + 1);
+  }
+  sql += ") VALUES (" + slots + ")";
+  // One transaction, so that the load is all or nothing as a COPY is.
+  return ::cs::store::in_transaction(*this, [&](Connection& conn) -> Result<std::int64_t> {
+    std::int64_t loaded = 0;
+    for (std::size_t i = 0; i < values.size(); i += columns.size()) {
+      loaded += CS_TRY(conn.exec(sql, values.subspan(i, columns.size())));
+    }
+    return loaded;
+  });
 }
 
 // Borrows a connection and runs `fn` in a transaction on it.

@@ -1,5 +1,6 @@
 // Shared helpers for the call-log tests: records with sensible defaults, written straight to
-// the table (the Recorder has its own tests).
+// the table with append_calls, as the batch writer does (COPY on PostgreSQL; the Recorder has its
+// own tests).
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "calllog/call_record.hpp"
+#include "calllog/call_writer.hpp"
 #include "calllog/recorder.hpp"
 #include "core/ids.hpp"
 #include "store/params.hpp"
@@ -42,7 +44,7 @@ inline calllog::CallRecord make_call(Micros at, int status = 200, std::string ro
 inline void insert_calls(store::Database& db, const std::vector<calllog::CallRecord>& calls) {
   auto lease = db.connect();
   ASSERT_TRUE(lease);
-  auto s = calllog::write_calls(**lease, calls);
+  auto s = calllog::append_calls(**lease, calls);
   ASSERT_TRUE(s) << s.error().detail();
 }
 

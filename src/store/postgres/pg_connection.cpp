@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "store/pool.hpp"
@@ -35,6 +36,60 @@ std::string double_text(double d) {
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
   (void)ec;
   return std::string(buf, end);
+}
+
+// COPY's text format (PostgreSQL manual, COPY, "Text Format"): a tab between columns, a newline
+// after each row, \N for NULL, and a backslash escape for a backslash, tab, newline or carriage
+// return inside a value. Other bytes, UTF-8 included, go as they are. A value ends at its first
+// NUL byte, as it does when bound as a text parameter (PostgreSQL text cannot hold NUL), so a
+// bulk load stores what exec() would.
+void append_copy_text(std::string& out, std::string_view s) {
+  static constexpr std::string_view kSpecial("\\\t\n\r\0", 5);
+  for (;;) {
+    std::size_t at = s.find_first_of(kSpecial);
+    out.append(s.substr(0, at));
+    if (at == std::string_view::npos) return;
+    switch (s[at]) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        return;  // NUL
+    }
+    s.remove_prefix(at + 1);
+  }
+}
+
+void append_copy_value(std::string& out, const Value& v) {
+  if (std::holds_alternative<std::nullptr_t>(v)) {
+    out += "\\N";
+  } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *n);
+    (void)ec;
+    out.append(buf, end);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    out += double_text(*d);
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    append_copy_text(out, *s);
+  } else {
+    // bytea's hex input (\x...), its backslash escaped for COPY.
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\\\x";
+    for (std::uint8_t b : std::get<Bytes>(v).data) {
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
 }
 
 Value decode(const char* text, int len, Oid type) {
@@ -194,6 +249,67 @@ Status PgConnection::exec_script(std::string_view sql) {
     return cs::fail(error_from(res, "exec_script"));
   }
   return {};
+}
+
+Result<std::int64_t> PgConnection::copy_rows(std::string_view table,
+                                             std::span<const std::string_view> columns,
+                                             Params values) {
+  if (columns.empty() || values.size() % columns.size() != 0) {
+    return cs::fail(Errc::internal, kPublicDbError,
+                    "copy_rows: " + std::to_string(values.size()) + " values for " +
+                        std::to_string(columns.size()) + " columns");
+  }
+  if (values.empty()) return std::int64_t{0};
+  std::string sql = "COPY " + std::string(table) + " (";
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (c) sql += ", ";
+    sql += columns[c];
+  }
+  sql += ") FROM STDIN";
+  {
+    PGresult* res = PQexec(conn_, sql.c_str());
+    ResultGuard guard{res};
+    if (PQresultStatus(res) != PGRES_COPY_IN) return cs::fail(error_from(res, "copy"));
+  }
+
+  // Big enough that libpq sends full socket buffers, small enough to stay in cache.
+  constexpr std::size_t kChunk = 256 * 1024;
+  std::string buf;
+  buf.reserve(kChunk + 4096);
+  bool sent = true;
+  for (std::size_t i = 0; i < values.size() && sent; ++i) {
+    append_copy_value(buf, values[i]);
+    buf += (i + 1) % columns.size() ? '\t' : '\n';
+    if (buf.size() >= kChunk || i + 1 == values.size()) {
+      sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+      buf.clear();
+    }
+  }
+  // A failed send lost the connection; ending with an error message makes a live server abort.
+  std::string send_error;
+  if (!sent) send_error = std::string("copy: sending rows failed: ") + PQerrorMessage(conn_);
+  (void)PQputCopyEnd(conn_, sent ? nullptr : "the client could not send every row");
+
+  // The COPY's own result, then the end of the command. The server checks every row (types,
+  // encoding, constraints, a partition for it) and answers one error for the whole load.
+  std::optional<Error> failure;
+  std::int64_t loaded = 0;
+  while (PGresult* res = PQgetResult(conn_)) {
+    ResultGuard guard{res};
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK) {
+      std::string_view tuples = PQcmdTuples(res);
+      std::from_chars(tuples.data(), tuples.data() + tuples.size(), loaded);
+      continue;
+    }
+    if (!failure) failure = error_from(res, "copy");
+    // Still in COPY state means PQputCopyEnd could not be sent either: nothing more will come.
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) break;
+  }
+  if (!sent && !failure)
+    failure = Error(Errc::unavailable, "the database is unavailable", std::move(send_error));
+  if (failure) return cs::fail(std::move(*failure));
+  return loaded;
 }
 
 Status PgConnection::begin() { return exec_script("BEGIN ISOLATION LEVEL READ COMMITTED"); }

@@ -1,6 +1,6 @@
 // PostgreSQL backend over libpq. Statements are prepared once per connection (named "s<N>",
 // cached by SQL text); parameters go as text, except Bytes which go binary; results come as text
-// and are decoded by column type OID.
+// and are decoded by column type OID. Bulk loads (copy_rows) use COPY in text format.
 #pragma once
 
 #include <memory>
@@ -27,6 +27,9 @@ class PgConnection final : public Connection {
   Result<std::int64_t> exec(std::string_view sql, Params params = {}) override;
   Result<std::vector<Row>> query(std::string_view sql, Params params = {}) override;
   Status exec_script(std::string_view sql) override;
+  // COPY ... FROM STDIN in text format, streamed in chunks of about 256 KiB.
+  Result<std::int64_t> copy_rows(std::string_view table, std::span<const std::string_view> columns,
+                                 Params values) override;
   Status begin() override;
   Status commit() override;
   Status rollback() override;

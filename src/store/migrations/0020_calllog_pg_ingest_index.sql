@@ -1,0 +1,14 @@
+-- Call-log ingest on PostgreSQL (issue 5 budget: >= 200,000 rows/s batched; bench/calllog
+-- measures it, BENCHMARKS.md "Call log"). Owned by src/calllog. SQLite has had this shape since
+-- 0018; nothing changes there.
+--
+-- (app_id, resource_id, at) took every new call at a random place: each batch dirtied index
+-- pages all over the day's partition, which after every checkpoint went to the WAL as full
+-- pages and then to disk. Without it a COPY of 500,000 calls cost the server 3.9 instead of 7.0
+-- CPU seconds, wrote half the WAL records and took 11.6 instead of 19.7 s. The one query that
+-- used it (the resource filter of the call list) is served by the time index, which now carries
+-- resource_id: btree checks that column on the index entries, so calls of other envelopes cost
+-- no table reads. Indexes on the partitioned parent cascade to every daily partition.
+--@postgres DROP INDEX api_calls_app_resource;
+--@postgres DROP INDEX api_calls_app_at;
+--@postgres CREATE INDEX api_calls_app_at ON api_calls (app_id, at, id, resource_id);
