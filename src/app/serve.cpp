@@ -69,6 +69,12 @@ int cmd_serve(const Config& config) {
     return 1;
   }
   Runtime& rt = **opened;
+  if (!config.testing_clock_offset_file.empty()) {
+    // End-to-end tests only: every service's "now" follows the offset in this file.
+    spdlog::warn("testing.clock_offset_file is set ({}): the server clock runs {} s from the system clock and "
+                 "follows that file; never use this in production",
+                 config.testing_clock_offset_file, (rt.clock.now() - SystemClock().now()) / kMicrosPerSecond);
+  }
 
   http::Router router;
   http::Metrics metrics;
@@ -101,7 +107,11 @@ int cmd_serve(const Config& config) {
   ctx.seal = &rt.seal;
   ctx.signing = &rt.signing;
   ctx.max_document_bytes = config.esign_max_document_bytes;
-  web::CallLogObserver call_observer(ctx);
+  if (!config.calllog_record) {
+    spdlog::warn("calllog.record is false: API calls are not recorded in the call log (no certification "
+                 "evidence, no call reviews); use this only to measure the recorder's cost");
+  }
+  web::CallLogObserver call_observer(ctx, config.calllog_record);
   metrics.add_gauge("countersign_calllog_dropped_total", "API calls not recorded because the call-log queue was full",
                     [&call_log] { return static_cast<double>(call_log.recorder().dropped()); });
   metrics.add_gauge("countersign_calllog_written_total", "API calls written to the call log",

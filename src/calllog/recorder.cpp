@@ -1,7 +1,10 @@
 #include "calllog/recorder.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
+#include "calllog/call_writer.hpp"
 #include "store/params.hpp"
 
 namespace cs::calllog {
@@ -117,6 +120,7 @@ void Recorder::stop() {
 }
 
 bool Recorder::submit(CallRecord record) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= options_.capacity) {
@@ -125,8 +129,11 @@ bool Recorder::submit(CallRecord record) {
     }
     queue_.push_back(std::move(record));
     ++accepted_;
+    // The writer waits for the first record, then gathers (see RecorderOptions::gather): only
+    // the first and the one that fills the batch wake it, not every request.
+    wake = queue_.size() == 1 || queue_.size() == options_.gather_rows;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
   return true;
 }
 
@@ -134,8 +141,10 @@ void Recorder::flush() {
   std::unique_lock lock(mu_);
   auto target = accepted_;
   if (!running_) return;
+  ++flushes_waiting_;
   wake_.notify_one();
   done_.wait(lock, [&] { return processed_ >= target || !running_; });
+  --flushes_waiting_;
 }
 
 std::size_t Recorder::queued() const {
@@ -154,18 +163,35 @@ void Recorder::report_drops() {
 void Recorder::run() {
   std::vector<CallRecord> batch;
   batch.reserve(queue_.capacity());
+  // The writer keeps one pooled connection while it runs: statements are prepared per
+  // connection, and a 256-row INSERT takes milliseconds to prepare (SQLite resolves its 5,120
+  // parameter names one by one), so taking any idle connection per batch prepared the INSERTs
+  // again on each of the pool's connections. A failed batch gives the connection back (the
+  // pool's revive check drops a broken one) and the retry takes a fresh lease.
+  std::optional<store::ConnectionLease> conn;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty() && stopping_) break;
+      wake_.wait_for(lock, options_.gather, [&] {
+        return stopping_ || flushes_waiting_ > 0 || queue_.size() >= options_.gather_rows;
+      });
       batch.swap(queue_);
     }
     Status status = fail(Errc::internal, "no connection");
     for (int attempt = 0; attempt < 2 && !status; ++attempt) {
       if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      auto lease = db_.connect();
-      status = lease ? write_calls(**lease, batch) : Status(tl::unexpected(lease.error()));
+      if (!conn) {
+        auto lease = db_.connect();
+        if (!lease) {
+          status = tl::unexpected(lease.error());
+          continue;
+        }
+        conn.emplace(std::move(*lease));
+      }
+      status = append_calls(**conn, batch);
+      if (!status) conn.reset();
     }
     if (status) {
       written_.fetch_add(batch.size());

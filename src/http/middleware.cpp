@@ -10,8 +10,6 @@
 #include <array>
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.hpp"
 
 namespace http {
@@ -127,23 +125,98 @@ std::string client_ip(std::string_view peer, std::string_view forwarded_for,
   return candidate;
 }
 
+namespace {
+
+// Appends `v` as a JSON string. User-Agent and path are attacker-controlled bytes: control
+// characters are escaped and invalid UTF-8 becomes U+FFFD, so the line always parses.
+void append_json_string(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < v.size()) {
+    auto c = static_cast<unsigned char>(v[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            out += "\\u00";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 15]);
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A well-formed sequence (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) is copied.
+    std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    bool ok = len != 0 && i + len <= v.size();
+    if (ok) {
+      auto c1 = static_cast<unsigned char>(v[i + 1]);
+      unsigned char lo = 0x80, hi = 0xBF;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+      ok = c1 >= lo && c1 <= hi;
+      for (std::size_t k = 2; ok && k < len; ++k) {
+        auto ck = static_cast<unsigned char>(v[i + k]);
+        ok = ck >= 0x80 && ck <= 0xBF;
+      }
+    }
+    if (ok) {
+      out.append(v.data() + i, len);
+      i += len;
+    } else {
+      out += "\\ufffd";
+      ++i;
+    }
+  }
+  out.push_back('"');
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.push_back(',');
+  out.push_back('"');
+  out += name;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+void append_field(std::string& out, std::string_view name, long long value) {
+  out.push_back(',');
+  out.push_back('"');
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
+}  // namespace
+
+// Built by hand rather than through nlohmann::json: one line per request, on the io thread.
 std::string access_log_line(const AccessLogEntry& e) {
-  auto str = [](std::string_view v) { return std::string(v); };
-  nlohmann::json line = {
-      {"ts", cs::format_rfc3339(cs::SystemClock().now())},
-      {"request_id", str(e.request_id)},
-      {"method", str(e.method)},
-      {"path", str(e.path)},
-      {"route", str(e.route)},
-      {"status", e.status},
-      {"latency_us", e.latency.count()},
-      {"bytes_in", e.bytes_in},
-      {"bytes_out", e.bytes_out},
-      {"remote_ip", str(e.remote_ip)},
-      {"user_agent", str(e.user_agent)},
-  };
-  // User-Agent and path are attacker-controlled bytes: replace, never throw, in the log.
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(256 + e.path.size() + e.user_agent.size());
+  out += "{\"ts\":";
+  append_json_string(out, cs::format_rfc3339(cs::SystemClock().now()));
+  append_field(out, "request_id", e.request_id);
+  append_field(out, "method", e.method);
+  append_field(out, "path", e.path);
+  append_field(out, "route", e.route);
+  append_field(out, "status", static_cast<long long>(e.status));
+  append_field(out, "latency_us", static_cast<long long>(e.latency.count()));
+  append_field(out, "bytes_in", static_cast<long long>(e.bytes_in));
+  append_field(out, "bytes_out", static_cast<long long>(e.bytes_out));
+  append_field(out, "remote_ip", e.remote_ip);
+  append_field(out, "user_agent", e.user_agent);
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace http

@@ -111,6 +111,12 @@ struct AccessContext {
   std::string user_id;
   std::string account_id;
   std::vector<std::string> scopes;  // token scopes still allowed by the app's effective version
+  // Read in the same row as the access rule, for the call log and the rate limiter (issue 5):
+  // the app's partner org, the effective version (production: the certified one when there is
+  // one) and whether the account is a production account.
+  std::string partner_org_id;
+  std::string app_version_id;
+  bool production = false;
 };
 
 class AuthorizationServer {
@@ -188,7 +194,6 @@ class AuthorizationServer {
   identity::Directory& directory_;
   std::shared_ptr<AccessEpoch> access_epoch_;  // AppService's, shared
   std::unique_ptr<VerificationCache> verifications_;
-  std::mutex sqlite_rotation_mu_;  // token_endpoint.cpp: refresh rotations queue here on SQLite
 };
 
 }  // namespace cs::oauth

@@ -17,12 +17,25 @@ using detail::params;
 
 namespace {
 
-// One indexed read: token -> grant -> app -> account -> effective version.
-const std::string kBearerSelect = "SELECT t.id, t.kind, t.scopes, t.expires_at, t.revoked_at, " +
+// One indexed read: token -> grant -> app -> account -> effective version (whose id the call
+// log records).
+const std::string kBearerSelect = "SELECT t.id, t.kind, t.scopes, t.expires_at, t.revoked_at, v.id, " +
                                   std::string(detail::kGrantAccessColumns) +
                                   " FROM oauth_tokens t" + std::string(detail::kGrantAccessJoin) +
                                   "WHERE t.token_hash = $1";
-constexpr std::size_t kBearerCols = 5;
+constexpr std::size_t kBearerCols = 6;
+
+// Who is calling, as the call log attributes it (also for a refusal of a verified token).
+void describe_caller(AccessContext& out, const detail::GrantAccess& g, std::string version_id) {
+  out.grant_id = g.grant_id;
+  out.app_id = g.app_id;
+  out.client_id = g.client_id;
+  out.user_id = g.user_id;
+  out.account_id = g.account_id;
+  out.partner_org_id = g.inputs.app_partner_org_id;
+  out.app_version_id = std::move(version_id);
+  out.production = g.inputs.environment == identity::Environment::production;
+}
 
 tl::unexpected<Error> invalid_token(std::string detail) {
   return fail(Errc::invalid_token, "The access token is invalid, expired or revoked",
@@ -84,24 +97,14 @@ Result<AccessContext> AuthorizationServer::verify_bearer(std::string_view token,
   if (g.grant_revoked) return invalid_token("grant revoked");
   if (!g.app_active) return invalid_token("app disabled");
   if (!allowed(g.verdict())) {
-    if (refused_caller) {
-      refused_caller->grant_id = g.grant_id;
-      refused_caller->app_id = g.app_id;
-      refused_caller->client_id = g.client_id;
-      refused_caller->user_id = g.user_id;
-      refused_caller->account_id = g.account_id;
-    }
+    if (refused_caller) describe_caller(*refused_caller, g, row->text(5));
     return fail(Errc::app_not_certified, std::string(not_certified_message()),
                 "access rule refused app " + g.app_id + " on account " + g.account_id);
   }
   AccessContext out;
   out.scopes = g.allowed_scopes(split_scopes(row->text(2)));
   out.token_id = row->text(0);
-  out.grant_id = g.grant_id;
-  out.app_id = g.app_id;
-  out.client_id = g.client_id;
-  out.user_id = g.user_id;
-  out.account_id = g.account_id;
+  describe_caller(out, g, row->text(5));
   verifications_->insert(hash, out, expires_at, now, epoch);
   auto checked = require_scope(std::move(out), required_scope, refused_caller);
   // last_used_at has a one-minute resolution; a cache hit skips this, a miss (at least once a

@@ -80,17 +80,10 @@ std::optional<http::Response> admit_app_call(WebContext& ctx, http::Request& req
   who.account_id = access.account_id;
   who.user_id = access.user_id;
   who.auth = req.route_template.starts_with("/oauth/");
-  auto facts = log.callers().facts(access.app_id, access.account_id);
-  if (facts) {
-    who.partner_org_id = facts->partner_org_id;
-    who.app_version_id = facts->app_version_id;
-  } else {
-    // Verified a moment ago, so this is a database hiccup: limit as a sandbox account rather
-    // than refuse the call.
-    spdlog::warn("request_id={} call log: caller facts unavailable: {}", req.request_id, facts.error().detail());
-  }
-  bool production = facts && facts->production;
-  who.rate = log.limits().take(access.app_id, access.account_id, production);
+  // Read with the token in the same row as the access rule: no lookup of its own.
+  who.partner_org_id = access.partner_org_id;
+  who.app_version_id = access.app_version_id;
+  who.rate = log.limits().take(access.app_id, access.account_id, access.production);
   std::optional<http::Response> refusal;
   if (!who.rate->allowed) {
     refusal = http::Response::problem(
@@ -119,12 +112,8 @@ void attribute_refused_call(WebContext& ctx, http::Request& req, const oauth::Ac
   who.account_id = caller.account_id;
   who.user_id = caller.user_id;
   who.auth = req.route_template.starts_with("/oauth/");
-  if (auto facts = ctx.calllog->callers().facts(caller.app_id, caller.account_id)) {
-    who.partner_org_id = facts->partner_org_id;
-    who.app_version_id = facts->app_version_id;
-  } else {
-    spdlog::warn("request_id={} call log: caller facts unavailable: {}", req.request_id, facts.error().detail());
-  }
+  who.partner_org_id = caller.partner_org_id;
+  who.app_version_id = caller.app_version_id;
   req.attribution = std::move(who);
 }
 
@@ -162,6 +151,9 @@ void CallLogObserver::completed(const http::Exchange& e) {
   if (!ctx_.calllog) return;
   const auto* who = std::any_cast<calllog::Attribution>(&e.request.attribution);
   if (!who || who->app_id.empty()) return;
+  // Trace capture is the partner's own request and stays on without the call log.
+  if (ctx_.traces) capture(e, who->app_id);
+  if (!record_) return;
   const http::Request& req = e.request;
   calllog::CallRecord c;
   c.id = new_id("call");
@@ -185,7 +177,6 @@ void CallLogObserver::completed(const http::Exchange& e) {
   c.user_agent = std::string(req.header("User-Agent").value_or("")).substr(0, 512);
   c.polling_violation = who->polling_violation;
   ctx_.calllog->recorder().submit(std::move(c));
-  if (ctx_.traces) capture(e, who->app_id);
 }
 
 void CallLogObserver::capture(const http::Exchange& e, const std::string& app_id) {

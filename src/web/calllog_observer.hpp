@@ -39,7 +39,9 @@ void attribute_refused_call(WebContext& ctx, http::Request& req, const oauth::Ac
 
 class CallLogObserver final : public http::ExchangeObserver {
  public:
-  explicit CallLogObserver(WebContext& ctx) : ctx_(ctx) {}
+  // `record` false (config calllog.record, benchmarks only): attribution, rate limits, the
+  // polling rule and trace capture stay on, but no call is written to the call log.
+  explicit CallLogObserver(WebContext& ctx, bool record = true) : ctx_(ctx), record_(record) {}
   void after_handler(http::Request& req, http::Response& res) override;
   void completed(const http::Exchange& exchange) override;
 
@@ -47,6 +49,7 @@ class CallLogObserver final : public http::ExchangeObserver {
   void attribute_client(http::Request& req, const http::Response& res);
   void capture(const http::Exchange& exchange, const std::string& app_id);
   WebContext& ctx_;
+  bool record_;
 };
 
 }  // namespace cs::web

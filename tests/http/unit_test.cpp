@@ -178,6 +178,20 @@ TEST(MiddlewareTest, AccessLogLineIsJsonWithAllFields) {
   EXPECT_EQ(j["latency_us"], 42);
 }
 
+TEST(MiddlewareTest, AccessLogLineEscapesControlsAndReplacesOnlyInvalidUtf8) {
+  // "é" is kept; a newline and SOH are escaped (one line per request); an encoded UTF-16
+  // surrogate is not UTF-8 and each of its bytes becomes U+FFFD.
+  AccessLogEntry e;
+  e.path = "/caf\xc3\xa9\n\x01";
+  e.user_agent = "\xed\xa0\x80x";
+  auto text = access_log_line(e);
+  EXPECT_EQ(text.find('\n'), std::string::npos);
+  auto j = json::parse(text);
+  EXPECT_EQ(j["path"], "/caf\xc3\xa9\n\x01");
+  EXPECT_EQ(j["user_agent"], "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+  EXPECT_EQ(j["status"], 0);
+}
+
 TEST(MetricsTest, RendersPrometheusText) {
   Metrics m;
   auto* s = m.series("/v1/x/{id}", "GET");

@@ -40,6 +40,13 @@ class CallLogWorld {
   }
 
   void start() { server = std::make_unique<ServerProcess>(ServerProcess::Options{dir_.path() / "data", {}, {}, env_}); }
+  // Another server over the same data directory, with another environment (the previous one
+  // must have exited).
+  void restart(std::map<std::string, std::string> env) {
+    server.reset();
+    env_ = std::move(env);
+    start();
+  }
 
   std::string email(const char* who) const { return demo["users"][who]["email"]; }
   std::string password(const char* who) const { return demo["users"][who]["password"]; }
@@ -427,6 +434,54 @@ TEST(CallLogShutdownTest, NothingIsLostOnGracefulShutdownUnderLoad) {
     if (seen[id] != 1) ++missing;
   }
   EXPECT_EQ(missing, 0u) << "of " << answered.size() << " answered calls";
+}
+
+// calllog.record = false (benchmarks only): calls are still served, attributed and counted
+// against the rate limits, but none is written, and the server warns once at start. The same
+// calls with the default are recorded.
+TEST(CallLogRecordSettingTest, FalseRecordsNoCallsTheDefaultRecordsThem) {
+  crypto::init();
+  CallLogWorld w(std::map<std::string, std::string>{{"COUNTERSIGN_CALLLOG_RECORD", "false"}});
+  auto warnings = [&] {
+    int n = 0;
+    for (const auto& line : w.server->output_lines()) n += line.find("calllog.record is false") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(warnings(), 1);
+  OAuthDriver d(*w.server);
+  auto admin = d.sign_in(w.email("sandbox_admin"), w.password("sandbox_admin"));
+  auto tokens = d.obtain_tokens(admin, w.app(), w.account("sandbox"), "account:read user:read");
+  ASSERT_TRUE(tokens);
+  std::string api = unique_id("unrecorded-api"), info = unique_id("unrecorded-info"),
+              introspect = unique_id("unrecorded-introspect");
+  auto r = bearer(d, "/v1/accounts/" + w.account("sandbox"), tokens->access_token, api);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-ratelimit-limit"), "3000");  // the limits are still checked
+  EXPECT_EQ(bearer(d, "/oauth/userinfo", tokens->access_token, info).status, 200);
+  auto app = w.app();
+  EXPECT_EQ(d.send("POST", "/oauth/introspect",
+                   form_body({{"token", tokens->access_token}, {"client_id", app.client_id},
+                              {"client_secret", app.client_secret}}),
+                   {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Request-Id", introspect}})
+                .status,
+            200);
+  // A graceful stop writes every call submitted before it (CallLogShutdownTest): whatever the
+  // first server recorded is in the database once it has exited.
+  w.server->signal(SIGTERM);
+  ASSERT_EQ(w.server->wait(), 0);
+
+  w.restart({});
+  EXPECT_EQ(warnings(), 0);
+  OAuthDriver again(*w.server);
+  std::string recorded = unique_id("recorded-api");
+  ASSERT_EQ(bearer(again, "/v1/accounts/" + w.account("sandbox"), tokens->access_token, recorded).status, 200);
+  auto partner = again.sign_in(w.email("partner_developer"), w.password("partner_developer"));
+  auto app_id = demo_app_id(again, partner, app.client_id);
+  auto calls = calls_with(again, partner, app_id, {recorded});
+  EXPECT_EQ(by_request(calls, recorded).size(), 1u);
+  for (const auto& id : {api, info, introspect}) EXPECT_TRUE(by_request(calls, id).empty()) << id;
+  // Nothing at all from the first server: not even the token endpoint calls of the sign-in.
+  EXPECT_EQ(calls.size(), 1u);
 }
 
 }  // namespace
