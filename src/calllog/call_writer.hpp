@@ -12,6 +12,9 @@
 
 namespace cs::calllog {
 
+// One transaction of multi-row INSERTs, on either backend (the ingest benchmark compares it).
+Status write_calls(store::Connection& conn, std::span<const CallRecord> calls);
+
 Status append_calls(store::Connection& conn, std::span<const CallRecord> calls);
 
 }  // namespace cs::calllog

@@ -72,7 +72,4 @@ class Recorder {
   std::uint64_t drops_reported_ = 0;  // writer thread only
 };
 
-// One transaction of multi-row INSERTs (exposed for the ingest benchmark and the generator).
-Status write_calls(store::Connection& conn, std::span<const CallRecord> calls);
-
 }  // namespace cs::calllog

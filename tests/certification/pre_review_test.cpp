@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "calllog/call_writer.hpp"
 #include "calllog/recorder.hpp"
 #include "evidence_fixture.hpp"
 
